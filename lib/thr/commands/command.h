@@ -1,0 +1,30 @@
+// One control command as the daemon runs it. The table (table.cpp) lists them all; each
+// lives in lib/thr/commands/<verb>.cpp. thrctl's side is in ctl.cpp.
+#pragma once
+
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "thr/status.h"
+
+namespace thr {
+
+class Supervisor;
+
+struct CommandDef {
+  std::string_view name;     // wire name == thrctl subcommand
+  std::string_view summary;  // one line, for docs and --help
+  // Fills `result` (merged into the reply) and returns its status. May block (stop waits for
+  // threads); each connection has its own thread, so that delays no one else.
+  Status (*handle)(Supervisor& sup, const nlohmann::json& request, nlohmann::json* result);
+};
+
+// nullptr if no command is called `name`.
+const CommandDef* FindCommand(std::string_view name);
+
+// Request helpers shared by the handlers. Both fail with bad_request naming the member.
+Status JobNames(const nlohmann::json& request, std::vector<std::string>* names);
+Status OptionalBool(const nlohmann::json& request, const char* key, bool* out);
+
+}  // namespace thr

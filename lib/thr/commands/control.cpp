@@ -1,0 +1,64 @@
+// pause, resume, stop, kill, start, restart JOB... | all: the operator's state changes.
+// One handler for all six: they differ only in the row of the transition table they apply
+// (job_state.cpp), and stop, kill and restart reply once the old threads have ended.
+#include <spdlog/spdlog.h>
+
+#include "thr/commands/command.h"
+#include "thr/supervisor.h"
+
+namespace thr {
+namespace {
+
+Status HandleControl(Control control, Supervisor& sup, const nlohmann::json& request,
+                     nlohmann::json* result) {
+  std::vector<std::string> names;
+  if (Status s = JobNames(request, &names); !s.ok()) return s;
+  bool all = false, freeze = false;
+  if (Status s = OptionalBool(request, "all", &all); !s.ok()) return s;
+  if (Status s = OptionalBool(request, "freeze", &freeze); !s.ok()) return s;
+  if (all == !names.empty()) return Status::BadRequest("give either \"jobs\" or \"all\": true");
+  if (freeze && control != Control::kPause) return Status::BadRequest("\"freeze\" applies to pause only");
+
+  std::vector<ControlResult> results = sup.Apply(control, names, all);
+  nlohmann::json jobs = nlohmann::json::array();
+  Status first_error;
+  std::string messages;
+  size_t failed = 0;
+  for (const ControlResult& r : results) {
+    nlohmann::json entry = {{"name", r.name}, {"ok", r.status.ok()}};
+    if (r.status.ok()) {
+      entry["state"] = StateName(r.after);
+      entry["changed"] = r.changed;
+    } else {
+      entry["error"] = {{"code", r.status.code_name()}, {"message", r.status.message()}};
+      if (failed++ == 0) first_error = r.status;
+      messages += (messages.empty() ? "" : "; ") + r.status.message();
+    }
+    jobs.push_back(std::move(entry));
+  }
+  (*result)["jobs"] = std::move(jobs);
+  if (failed > 1) return Status::FromCode(first_error.code(), messages);
+  return first_error;
+}
+
+template <Control C>
+Status Handle(Supervisor& sup, const nlohmann::json& request, nlohmann::json* result) {
+  return HandleControl(C, sup, request, result);
+}
+
+}  // namespace
+
+extern const CommandDef kPauseCommand = {"pause", "no new run starts; the schedule keeps its grid",
+                                         Handle<Control::kPause>};
+extern const CommandDef kResumeCommand = {"resume", "go on at the next slot of the same grid",
+                                          Handle<Control::kResume>};
+extern const CommandDef kStopCommand = {"stop", "end the job's thread; replies when it has ended",
+                                        Handle<Control::kStop>};
+extern const CommandDef kKillCommand = {"kill", "end the run in progress now and the thread",
+                                        Handle<Control::kKill>};
+extern const CommandDef kStartCommand = {"start", "run a stopped, killed or failed job on a fresh thread",
+                                         Handle<Control::kStart>};
+extern const CommandDef kRestartCommand = {"restart", "stop if needed, then start on a fresh grid",
+                                           Handle<Control::kRestart>};
+
+}  // namespace thr

@@ -1,0 +1,312 @@
+#include "thr/config.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace thr {
+namespace {
+
+using nlohmann::json;
+
+enum class Applies { kAny, kTimestamp, kExec };
+
+// One row per job key (tmux options-table.c): what it applies to and how it is read.
+// `task` and `name` are read before the table, so they appear here only to be known.
+struct JobKey {
+  std::string_view name;
+  Applies applies;
+  Status (*parse)(const json& value, JobSpec* spec);
+};
+
+Status ExpectString(const json& v, std::string* out) {
+  if (!v.is_string()) return Status::InvalidConfig("expected a string, got " + std::string(v.type_name()));
+  *out = v.get<std::string>();
+  return Status::Ok();
+}
+
+Status ParseEvery(const json& v, JobSpec* spec) {
+  if (Status s = ParseDurationJson(v, &spec->every); !s.ok()) return s;
+  if (spec->every < kMinEvery) {
+    return Status::InvalidConfig(FormatDuration(spec->every) + " is below the minimum of " +
+                                 FormatDuration(kMinEvery));
+  }
+  return Status::Ok();
+}
+
+Status ParseFormat(const json& v, JobSpec* spec) {
+  if (Status s = ExpectString(v, &spec->format); !s.ok()) return s;
+  if (spec->format.empty()) return Status::InvalidConfig("must not be empty");
+  return Status::Ok();
+}
+
+Status ParseCommand(const json& v, JobSpec* spec) {
+  if (v.is_string()) {
+    spec->shell = v.get<std::string>();
+    if (spec->shell.empty()) return Status::InvalidConfig("must not be empty");
+    return Status::Ok();
+  }
+  if (!v.is_array()) {
+    return Status::InvalidConfig("expected an argv array of strings or a shell command string, got " +
+                                 std::string(v.type_name()));
+  }
+  if (v.empty()) return Status::InvalidConfig("argv must not be empty");
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_string()) {
+      return Status::InvalidConfig("argv[" + std::to_string(i) + "] is " + v[i].type_name() +
+                                   ", expected a string");
+    }
+    spec->argv.push_back(v[i].get<std::string>());
+  }
+  if (spec->argv[0].empty()) return Status::InvalidConfig("argv[0] must not be empty");
+  return Status::Ok();
+}
+
+Status ParseCwd(const json& v, JobSpec* spec) {
+  if (Status s = ExpectString(v, &spec->cwd); !s.ok()) return s;
+  if (spec->cwd.empty()) return Status::InvalidConfig("must not be empty");
+  return Status::Ok();
+}
+
+Status ParseEnv(const json& v, JobSpec* spec) {
+  if (!v.is_object()) return Status::InvalidConfig("expected an object of strings, got " + std::string(v.type_name()));
+  for (const auto& [key, value] : v.items()) {
+    if (key.empty() || key.find('=') != std::string::npos) {
+      return Status::InvalidConfig("invalid variable name \"" + key + "\"");
+    }
+    if (!value.is_string()) {
+      return Status::InvalidConfig("value of \"" + key + "\" is " + value.type_name() +
+                                   ", expected a string");
+    }
+    spec->env[key] = value.get<std::string>();
+  }
+  return Status::Ok();
+}
+
+Status ParseTimeout(const json& v, JobSpec* spec) {
+  Duration d;
+  if (Status s = ParseDurationJson(v, &d); !s.ok()) return s;
+  spec->timeout = d;
+  return Status::Ok();
+}
+
+Status ParseStopTimeout(const json& v, JobSpec* spec) { return ParseDurationJson(v, &spec->stop_timeout); }
+
+Status ParseStart(const json& v, JobSpec* spec) {
+  std::string text;
+  if (Status s = ExpectString(v, &text); !s.ok()) return s;
+  std::optional<JobState> state = ParseState(text);
+  if (!state || (*state != JobState::kRunning && *state != JobState::kPaused &&
+                 *state != JobState::kStopped)) {
+    return Status::InvalidConfig("\"" + text + "\" is not one of running, paused, stopped");
+  }
+  spec->start = *state;
+  return Status::Ok();
+}
+
+Status ParseLogLines(const json& v, JobSpec* spec) {
+  if (!v.is_number_integer() || v.get<int64_t>() < 1 ||
+      v.get<int64_t>() > static_cast<int64_t>(kMaxLogLines)) {
+    return Status::InvalidConfig("expected an integer from 1 to " + std::to_string(kMaxLogLines));
+  }
+  spec->log_lines = v.get<size_t>();
+  return Status::Ok();
+}
+
+Status Known(const json&, JobSpec*) { return Status::Ok(); }
+
+constexpr JobKey kJobKeys[] = {
+    {"name", Applies::kAny, Known},
+    {"task", Applies::kAny, Known},
+    {"every", Applies::kAny, ParseEvery},
+    {"format", Applies::kTimestamp, ParseFormat},
+    {"command", Applies::kExec, ParseCommand},
+    {"cwd", Applies::kExec, ParseCwd},
+    {"env", Applies::kExec, ParseEnv},
+    {"timeout", Applies::kExec, ParseTimeout},
+    {"stop_timeout", Applies::kAny, ParseStopTimeout},
+    {"start", Applies::kAny, ParseStart},
+    {"log_lines", Applies::kAny, ParseLogLines},
+};
+
+constexpr std::string_view kTopKeys[] = {"socket", "jobs"};
+
+// Levenshtein distance, for "did you mean" on unknown keys.
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+template <typename Names>
+std::string UnknownKey(std::string_view key, const Names& names) {
+  std::string msg = "unknown key \"" + std::string(key) + "\"";
+  std::string_view best;
+  size_t best_distance = 3;  // suggest only close matches
+  for (std::string_view name : names) {
+    size_t d = EditDistance(key, name);
+    if (d < best_distance) best = name, best_distance = d;
+  }
+  if (!best.empty()) msg += " (did you mean \"" + std::string(best) + "\"?)";
+  return msg;
+}
+
+std::vector<std::string_view> JobKeyNames() {
+  std::vector<std::string_view> names;
+  for (const JobKey& k : kJobKeys) names.push_back(k.name);
+  return names;
+}
+
+// The "line:col" of byte offset `byte` (1-based, as nlohmann reports it) in `text`.
+std::string LineColumn(std::string_view text, size_t byte) {
+  size_t line = 1, col = 1;
+  for (size_t i = 0; i + 1 < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return std::to_string(line) + ":" + std::to_string(col);
+}
+
+// nlohmann's what() starts "[json.exception.parse_error.101] parse error at line 3, column 14: ".
+std::string ParseErrorDetail(const std::string& what) {
+  size_t pos = what.find("column ");
+  if (pos != std::string::npos) pos = what.find(": ", pos);
+  std::string detail = pos == std::string::npos ? what : what.substr(pos + 2);
+  if (detail.rfind("syntax error while parsing ", 0) == 0) detail = detail.substr(27);
+  return detail;
+}
+
+Status ParseJob(const json& j, size_t index, std::set<std::string>* names, JobSpec* spec) {
+  std::string who = "job #" + std::to_string(index + 1);
+  if (!j.is_object()) return Status::InvalidConfig(who + ": expected an object, got " + j.type_name());
+  auto name_it = j.find("name");
+  if (name_it == j.end()) return Status::InvalidConfig(who + ": missing key \"name\"");
+  if (!name_it->is_string()) {
+    return Status::InvalidConfig(who + ": key \"name\": expected a string, got " + name_it->type_name());
+  }
+  spec->name = name_it->get<std::string>();
+  if (!IsValidJobName(spec->name)) {
+    return Status::InvalidConfig(who + ": key \"name\": \"" + spec->name +
+                                 "\" is not 1 to 64 of A-Za-z0-9_.-");
+  }
+  who = "job \"" + spec->name + "\"";
+  if (!names->insert(spec->name).second) return Status::InvalidConfig(who + ": duplicate name");
+
+  auto task_it = j.find("task");
+  if (task_it == j.end()) return Status::InvalidConfig(who + ": missing key \"task\" (timestamp or exec)");
+  std::string task = task_it->is_string() ? task_it->get<std::string>() : "";
+  if (task == "timestamp") {
+    spec->task = TaskKind::kTimestamp;
+  } else if (task == "exec") {
+    spec->task = TaskKind::kExec;
+  } else {
+    return Status::InvalidConfig(who + ": key \"task\": " + task_it->dump() +
+                                 " is not one of timestamp, exec");
+  }
+  if (!j.contains("every")) return Status::InvalidConfig(who + ": missing key \"every\"");
+  if (spec->task == TaskKind::kExec && !j.contains("command")) {
+    return Status::InvalidConfig(who + ": missing key \"command\" (exec jobs need one)");
+  }
+
+  for (const auto& [key, value] : j.items()) {
+    const JobKey* def = nullptr;
+    for (const JobKey& k : kJobKeys) {
+      if (k.name == key) def = &k;
+    }
+    if (def == nullptr) return Status::InvalidConfig(who + ": " + UnknownKey(key, JobKeyNames()));
+    if ((def->applies == Applies::kExec && spec->task != TaskKind::kExec) ||
+        (def->applies == Applies::kTimestamp && spec->task != TaskKind::kTimestamp)) {
+      return Status::InvalidConfig(who + ": key \"" + key + "\" applies to " +
+                                   (def->applies == Applies::kExec ? "exec" : "timestamp") +
+                                   " jobs only");
+    }
+    if (Status s = def->parse(value, spec); !s.ok()) {
+      return Status::InvalidConfig(who + ": key \"" + key + "\": " + s.message());
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string_view TaskName(TaskKind kind) { return kind == TaskKind::kExec ? "exec" : "timestamp"; }
+
+bool IsValidJobName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxNameLength) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
+  });
+}
+
+Status ParseConfig(std::string_view text, const std::string& origin, Config* out) {
+  const std::string where = "config " + origin;
+  json root;
+  try {
+    root = json::parse(text, /*cb=*/nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+  } catch (const json::parse_error& e) {
+    return Status::InvalidConfig(where + ":" + LineColumn(text, e.byte) + ": " + ParseErrorDetail(e.what()));
+  }
+  if (!root.is_object()) {
+    return Status::InvalidConfig(where + ":1:1: expected a JSON object at the top, got " + root.type_name());
+  }
+  Config config;
+  config.origin = origin;
+  for (const auto& [key, value] : root.items()) {
+    if (std::find(std::begin(kTopKeys), std::end(kTopKeys), key) == std::end(kTopKeys)) {
+      return Status::InvalidConfig(where + ": " + UnknownKey(key, kTopKeys));
+    }
+  }
+  if (auto it = root.find("socket"); it != root.end()) {
+    if (!it->is_string() || it->get<std::string>().empty()) {
+      return Status::InvalidConfig(where + ": key \"socket\": expected a non-empty path string");
+    }
+    config.socket = it->get<std::string>();
+  }
+  auto jobs = root.find("jobs");
+  if (jobs == root.end()) return Status::InvalidConfig(where + ": missing key \"jobs\"");
+  if (!jobs->is_array()) {
+    return Status::InvalidConfig(where + ": key \"jobs\": expected an array, got " + jobs->type_name());
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < jobs->size(); ++i) {
+    JobSpec spec;
+    if (Status s = ParseJob((*jobs)[i], i, &names, &spec); !s.ok()) {
+      return Status::InvalidConfig(where + ": " + s.message());
+    }
+    config.jobs.push_back(std::move(spec));
+  }
+  *out = std::move(config);
+  return Status::Ok();
+}
+
+Status LoadConfig(const std::string& path, Config* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidConfig("config " + path + ": cannot open: " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Status::InvalidConfig("config " + path + ": read error");
+  return ParseConfig(text.str(), path, out);
+}
+
+Status LoadDefaultConfig(Config* out) { return ParseConfig(kDefaultConfigJson, "<embedded default>", out); }
+
+}  // namespace thr

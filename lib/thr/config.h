@@ -1,0 +1,62 @@
+// The config file: load, validate, and the JobSpec every job is built from.
+// Known keys live in one table in config.cpp; docs in README.md ("Config").
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "thr/duration.h"
+#include "thr/job_state.h"
+#include "thr/status.h"
+
+namespace thr {
+
+enum class TaskKind { kTimestamp, kExec };
+std::string_view TaskName(TaskKind kind);
+
+// A job's settings with defaults filled in; immutable once loaded. Two specs are equal
+// exactly when reload may leave the job untouched.
+struct JobSpec {
+  std::string name;
+  TaskKind task = TaskKind::kTimestamp;
+  Duration every{1000};
+  std::string format;                // timestamp: strftime pattern; empty = Unix seconds
+  std::vector<std::string> argv;     // exec: run directly
+  std::string shell;                 // exec: run by /bin/sh -c (when argv is empty)
+  std::string cwd;                   // exec
+  std::map<std::string, std::string> env;  // exec: added to thrd's environment
+  std::optional<Duration> timeout;   // exec
+  Duration stop_timeout{10'000};
+  JobState start = JobState::kRunning;  // kRunning, kPaused or kStopped
+  size_t log_lines = 1000;
+
+  bool operator==(const JobSpec&) const = default;
+};
+
+struct Config {
+  std::string origin;  // the file path, or "<embedded default>"
+  std::optional<std::string> socket;
+  std::vector<JobSpec> jobs;
+};
+
+inline constexpr Duration kMinEvery{10};
+inline constexpr size_t kMaxNameLength = 64;
+inline constexpr size_t kMaxLogLines = 1'000'000;
+
+// Reads and validates `path`. Errors name the file and line:column (syntax) or the job and
+// key (meaning), in one line: `config /etc/thrd.json: job "sync": key "every": ...`.
+Status LoadConfig(const std::string& path, Config* out);
+
+// Validates `text` as if read from `origin`.
+Status ParseConfig(std::string_view text, const std::string& origin, Config* out);
+
+// The embedded default (config/default.json compiled in).
+Status LoadDefaultConfig(Config* out);
+extern const char* const kDefaultConfigJson;
+
+// True if `name` is 1 to 64 of A-Za-z0-9_.-
+bool IsValidJobName(std::string_view name);
+
+}  // namespace thr

@@ -1,0 +1,169 @@
+#include "thr/ctl.h"
+
+#include <chrono>
+
+#include "thr/client.h"
+#include "thr/exit_codes.h"
+#include "thr/iso_time.h"
+#include "thr/socket_path.h"
+
+namespace thr {
+namespace {
+
+// How often a waiting thrctl checks that the daemon is still alive.
+constexpr Duration kLivenessInterval{3'000};
+
+// "3s ago", "in 2s", "-": times relative to now, for people.
+std::string Relative(const nlohmann::json& iso) {
+  if (!iso.is_string()) return "-";
+  auto t = ParseIsoUtc(iso.get<std::string>());
+  if (!t) return "?";
+  auto delta = std::chrono::duration_cast<std::chrono::milliseconds>(*t - std::chrono::system_clock::now());
+  bool future = delta.count() > 0;
+  Duration magnitude(future ? delta.count() : -delta.count());
+  // Whole seconds read better than "1s250ms" in a table.
+  if (magnitude >= Duration(1000)) magnitude = Duration(magnitude.count() / 1000 * 1000);
+  if (magnitude == Duration(0)) return "now";
+  std::string text = FormatDuration(magnitude);
+  return future ? "in " + text : text + " ago";
+}
+
+std::string Cell(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "-";
+  return v.dump();
+}
+
+void PrintStatus(const nlohmann::json& reply, std::FILE* out) {
+  std::vector<std::vector<std::string>> rows = {
+      {"NAME", "TASK", "STATE", "RUNS", "FAILED", "MISSED", "LAST", "NEXT"}};
+  for (const auto& job : reply.value("jobs", nlohmann::json::array())) {
+    rows.push_back({Cell(job.value("name", nlohmann::json())), Cell(job.value("task", nlohmann::json())),
+                    Cell(job.value("state", nlohmann::json())), Cell(job.value("runs", nlohmann::json())),
+                    Cell(job.value("failures", nlohmann::json())), Cell(job.value("missed", nlohmann::json())),
+                    Relative(job.value("last_run", nlohmann::json())),
+                    Relative(job.value("next_run", nlohmann::json()))});
+  }
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    std::fprintf(out, "%s\n", line.c_str());
+  }
+}
+
+void PrintControl(const nlohmann::json& reply, std::FILE* out, std::FILE* err) {
+  for (const auto& job : reply.value("jobs", nlohmann::json::array())) {
+    std::string name = job.value("name", "?");
+    if (job.value("ok", false)) {
+      std::string state = job.value("state", "?");
+      std::fprintf(out, job.value("changed", false) ? "%s: %s\n" : "%s: already %s\n", name.c_str(),
+                   state.c_str());
+    } else {
+      const auto& e = job.value("error", nlohmann::json::object());
+      std::fprintf(err, "thrctl: %s\n", e.value("message", std::string("failed")).c_str());
+    }
+  }
+}
+
+// Receives the reply to a command that may take a job's stop_timeout: as long as the daemon
+// keeps answering pings on a second connection, keep waiting.
+Status AwaitSlowReply(Client& client, nlohmann::json* reply) {
+  while (true) {
+    Status s = client.Receive(kLivenessInterval, reply);
+    if (s.code() != Status::Code::kTimeout) return s;
+    std::unique_ptr<Client> probe;
+    nlohmann::json pong;
+    Status alive = Client::Connect(client.path(), kDefaultCtlTimeout, &probe);
+    if (alive.ok()) alive = probe->Call({{"cmd", "ping"}}, kDefaultCtlTimeout, &pong);
+    if (!alive.ok()) {
+      return Status::Unavailable("thrd at " + client.path() + " stopped answering: " + alive.message());
+    }
+  }
+}
+
+int Fail(const CtlOptions& options, const Status& status, int code) {
+  if (options.json) {
+    nlohmann::json reply = {{"ok", false},
+                            {"error", {{"code", status.code_name()}, {"message", status.message()}}}};
+    std::fprintf(stdout, "%s\n", reply.dump().c_str());
+  }
+  std::fprintf(stderr, "thrctl: %s\n", status.message().c_str());
+  return code;
+}
+
+}  // namespace
+
+bool WaitsForJobs(const std::string& command) {
+  return command == "stop" || command == "kill" || command == "restart";
+}
+
+nlohmann::json BuildRequest(const CtlOptions& options) {
+  nlohmann::json request = {{"cmd", options.command}};
+  if (options.command == "logs") {
+    request["job"] = options.jobs.empty() ? "" : options.jobs.front();
+    if (options.lines) request["lines"] = *options.lines;
+    return request;
+  }
+  if (options.all) {
+    request["all"] = true;
+  } else if (!options.jobs.empty()) {
+    request["jobs"] = options.jobs;
+  }
+  if (options.freeze) request["freeze"] = true;
+  return request;
+}
+
+void PrintReply(const std::string& command, const nlohmann::json& reply, std::FILE* out, std::FILE* err) {
+  if (command == "status") {
+    PrintStatus(reply, out);
+  } else if (command == "logs") {
+    for (const auto& line : reply.value("lines", nlohmann::json::array())) {
+      std::fprintf(out, "%s\n", Cell(line).c_str());
+    }
+  } else if (command == "ping") {
+    std::fprintf(out, "thrd %s is up (pid %s)\n", Cell(reply.value("version", nlohmann::json())).c_str(),
+                 Cell(reply.value("pid", nlohmann::json())).c_str());
+  } else {
+    PrintControl(reply, out, err);
+  }
+}
+
+int RunCtl(const CtlOptions& options) {
+  std::string path = ResolveClientSocket(options.socket);
+  std::unique_ptr<Client> client;
+  Duration connect_timeout = options.timeout.value_or(kDefaultCtlTimeout);
+  if (Status s = Client::Connect(path, connect_timeout, &client); !s.ok()) {
+    return Fail(options, s, kExitUnreachable);
+  }
+  nlohmann::json reply;
+  Status s = client->Send(BuildRequest(options));
+  if (s.ok()) {
+    if (WaitsForJobs(options.command) && !options.timeout) {
+      s = AwaitSlowReply(*client, &reply);
+    } else {
+      s = client->Receive(connect_timeout, &reply);
+    }
+  }
+  if (!s.ok()) return Fail(options, s, kExitUnreachable);
+
+  Status result = ReplyStatus(reply);
+  if (options.json) {
+    std::fprintf(stdout, "%s\n", reply.dump().c_str());
+    if (!result.ok()) std::fprintf(stderr, "thrctl: %s\n", result.message().c_str());
+  } else {
+    PrintReply(options.command, reply, stdout, stderr);
+    // Control commands name each failed job themselves; others print the one error.
+    bool per_job = reply.contains("jobs") && options.command != "status";
+    if (!result.ok() && !per_job) std::fprintf(stderr, "thrctl: %s\n", result.message().c_str());
+  }
+  return result.ok() ? kExitOk : kExitFailed;
+}
+
+}  // namespace thr

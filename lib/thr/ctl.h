@@ -1,0 +1,42 @@
+// thrctl's work after argument parsing: build the request, talk to thrd, print, pick the
+// exit status (exit_codes.h). Kept out of main.cpp so it stays thin and this stays testable.
+#pragma once
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "thr/duration.h"
+
+namespace thr {
+
+inline constexpr Duration kDefaultCtlTimeout{10'000};
+
+struct CtlOptions {
+  std::string socket;               // -s; empty: resolved as CONTRACT.md says
+  bool json = false;                // --json
+  std::optional<Duration> timeout;  // --timeout, when given explicitly
+  std::string command;              // status, pause, ..., logs, ping
+  std::vector<std::string> jobs;
+  bool all = false;
+  bool freeze = false;
+  std::optional<size_t> lines;  // logs -n
+};
+
+// True for commands whose reply waits for threads to end (stop, kill, restart): without an
+// explicit --timeout, thrctl waits as long as the daemon answers pings.
+bool WaitsForJobs(const std::string& command);
+
+// The request line's object for `options`.
+nlohmann::json BuildRequest(const CtlOptions& options);
+
+// For people: writes the reply of `command` to `out`, and failures to `err`.
+void PrintReply(const std::string& command, const nlohmann::json& reply, std::FILE* out, std::FILE* err);
+
+// Runs one command; returns thrctl's exit status.
+int RunCtl(const CtlOptions& options);
+
+}  // namespace thr

@@ -1,0 +1,19 @@
+// thrd's life: load the config, bind the socket, run the jobs, wait for signals, shut down.
+#pragma once
+
+#include <string>
+
+namespace thr {
+
+struct DaemonOptions {
+  std::string config_path;  // empty: the embedded default
+  std::string socket_path;  // empty: resolved as CONTRACT.md says
+  std::string state_dir;    // kept for the ops issue; unused until then
+  std::string log_level = "info";
+  bool check_only = false;
+};
+
+// Returns thrd's exit status (exit_codes.h).
+int RunDaemon(const DaemonOptions& options);
+
+}  // namespace thr

@@ -1,0 +1,217 @@
+#include "thr/job.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <exception>
+
+#include <spdlog/spdlog.h>
+
+#include "thr/output.h"
+
+namespace thr {
+namespace {
+
+// Small stacks so 10,000 jobs stay cheap; sanitizers need far more.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr size_t kWorkerStack = 4 << 20;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr size_t kWorkerStack = 4 << 20;
+#else
+constexpr size_t kWorkerStack = 256 << 10;
+#endif
+#else
+constexpr size_t kWorkerStack = 256 << 10;
+#endif
+
+}  // namespace
+
+// One thread's life. The Job keeps it until the thread is joined.
+struct Job::Worker {
+  pthread_t handle{};
+  Job* job = nullptr;
+  bool stop = false;   // guarded by job->mu_: end the thread
+  bool kill = false;   // guarded by job->mu_: end the run in progress now
+  bool ended = false;  // guarded by job->mu_
+  pid_t tid = 0;       // guarded by job->mu_
+};
+
+Job::Job(JobSpec spec, const Clock& clock, OutputEcho* echo)
+    : spec_(std::move(spec)), clock_(clock), echo_(echo), task_(MakeTask(spec_)), log_(spec_.log_lines) {}
+
+Job::~Job() {
+  std::unique_lock<std::mutex> lock(mu_);
+  shutting_down_ = true;
+  if (WorkerLiveLocked()) {
+    worker_->stop = worker_->kill = true;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return worker_->ended; });
+  }
+  // The worker released mu_ for good when it marked itself ended, so joining here is safe.
+  if (worker_) pthread_join(worker_->handle, nullptr);
+}
+
+bool Job::WorkerLiveLocked() const { return worker_ && !worker_->ended; }
+
+void Job::Begin(JobState initial) {
+  std::lock_guard<std::mutex> lock(mu_);
+  state_ = initial;
+  if (initial == JobState::kRunning || initial == JobState::kPaused) SpawnLocked();
+}
+
+void Job::SpawnLocked() {
+  if (shutting_down_) return;
+  if (worker_) pthread_join(worker_->handle, nullptr);  // it has ended; reap it
+  worker_ = std::make_unique<Worker>();
+  worker_->job = this;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, kWorkerStack);
+  int err = pthread_create(&worker_->handle, &attr, &Job::ThreadMain, worker_.get());
+  pthread_attr_destroy(&attr);
+  if (err != 0) {
+    worker_.reset();
+    state_ = JobState::kFailed;
+    last_error_ = std::string("cannot create thread: ") + std::strerror(err);
+    spdlog::error("job {}: {}", spec_.name, last_error_);
+  }
+}
+
+void* Job::ThreadMain(void* arg) {
+  auto* w = static_cast<Worker*>(arg);
+  w->job->Loop(w);
+  return nullptr;
+}
+
+Job::Outcome Job::Request(Control control) {
+  std::lock_guard<std::mutex> lock(mu_);
+  JobState before = state_;
+  Transition t = Next(state_, control);
+  bool live = WorkerLiveLocked();
+  if (t.kind == Transition::Kind::kTo) {
+    state_ = t.to;
+    if (live && (control == Control::kStop || control == Control::kKill || control == Control::kRestart)) {
+      worker_->stop = true;
+    }
+  }
+  // A kill also escalates a stop still in progress (a no-op in the table's terms).
+  if (control == Control::kKill && live) worker_->kill = worker_->stop = true;
+  cv_.notify_all();
+  return {t.kind, before, state_};
+}
+
+void Job::Settle() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    bool wants_thread = state_ == JobState::kRunning || state_ == JobState::kPaused;
+    if (WorkerLiveLocked()) {
+      if (wants_thread && !worker_->stop) return;
+      cv_.wait(lock);  // the old thread is ending
+      continue;
+    }
+    if (wants_thread) SpawnLocked();
+    return;
+  }
+}
+
+void Job::RequestShutdown() {
+  std::lock_guard<std::mutex> lock(mu_);
+  shutting_down_ = true;
+  if (WorkerLiveLocked()) worker_->stop = true;
+  cv_.notify_all();
+}
+
+void Job::WaitEnded() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return !WorkerLiveLocked(); });
+}
+
+void Job::Loop(Worker* w) {
+  // ps -T shows at most 15 characters.
+  pthread_setname_np(pthread_self(), spec_.name.substr(0, 15).c_str());
+  std::unique_lock<std::mutex> lock(mu_);
+  w->tid = ::gettid();
+  Grid grid{clock_.Now(), spec_.every};
+  int64_t slot = 0;  // run 0 at once
+  bool was_paused = false;
+  while (!w->stop) {
+    if (state_ == JobState::kPaused) {
+      next_due_.reset();
+      was_paused = true;
+      cv_.wait(lock, [&] { return w->stop || state_ != JobState::kPaused; });
+      continue;
+    }
+    if (state_ != JobState::kRunning) break;
+    if (was_paused) {
+      slot = AfterPause(grid, slot, clock_.Now());
+      was_paused = false;
+    }
+    SteadyTime due = grid.Due(slot);
+    next_due_ = due;
+    if (clock_.Now() < due) {
+      cv_.wait_until(lock, due, [&] { return w->stop || state_ != JobState::kRunning; });
+      continue;
+    }
+    if (!RunOnce(lock, grid, &slot)) break;
+  }
+  next_due_.reset();
+  w->ended = true;
+  cv_.notify_all();
+}
+
+bool Job::RunOnce(std::unique_lock<std::mutex>& lock, const Grid& grid, int64_t* slot) {
+  next_due_.reset();
+  WallTime started = clock_.WallNow();
+  lock.unlock();
+  RunResult result;
+  std::string fatal;
+  try {
+    RunContext ctx{spec_.name, &clock_, [this](std::string_view line) {
+                     log_.Append(std::string(line));
+                     if (echo_ != nullptr) echo_->Write(spec_.name, line);
+                   }};
+    result = task_->Run(ctx);
+  } catch (const std::exception& e) {
+    fatal = e.what();
+  } catch (...) {
+    fatal = "unknown exception";
+  }
+  lock.lock();
+  if (!fatal.empty()) {
+    state_ = JobState::kFailed;
+    last_error_ = fatal;
+    spdlog::error("job {}: {}; job failed", spec_.name, fatal);
+    return false;
+  }
+  ++runs_;
+  last_run_ = started;
+  if (!result.ok) {
+    ++failures_;
+    last_error_ = result.reason;
+  }
+  NextSlot next = AfterRun(grid, *slot, clock_.Now());
+  *slot = next.slot;
+  missed_ += static_cast<uint64_t>(next.missed);
+  return true;
+}
+
+JobInfo Job::Info() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  JobInfo info;
+  info.name = spec_.name;
+  info.task = spec_.task;
+  info.every = spec_.every;
+  info.state = state_;
+  info.runs = runs_;
+  info.failures = failures_;
+  info.missed = missed_;
+  info.last_run = last_run_;
+  if (state_ == JobState::kRunning && next_due_) info.next_run = ToWall(clock_, *next_due_);
+  if (WorkerLiveLocked() && worker_->tid != 0) info.thread_id = worker_->tid;
+  info.last_error = last_error_;
+  return info;
+}
+
+}  // namespace thr

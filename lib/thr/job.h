@@ -1,0 +1,104 @@
+// One job: one named worker thread running its task on the fixed-rate grid.
+// What the operator asked for (state_) is kept apart from what the worker observes; commands
+// change the former and wake the worker, which reconciles. Every wait is on the job's
+// condition variable, so pause, stop and kill take effect at once.
+#pragma once
+
+#include <pthread.h>
+#include <sys/types.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "thr/clock.h"
+#include "thr/config.h"
+#include "thr/job_state.h"
+#include "thr/log_ring.h"
+#include "thr/schedule.h"
+#include "thr/task.h"
+
+namespace thr {
+
+class OutputEcho;
+
+// A copy of a job's observable state, taken under its mutex (status never waits on a run).
+struct JobInfo {
+  std::string name;
+  TaskKind task;
+  Duration every;
+  JobState state;
+  uint64_t runs = 0;
+  uint64_t failures = 0;
+  uint64_t missed = 0;
+  std::optional<WallTime> last_run;
+  std::optional<WallTime> next_run;
+  std::optional<pid_t> pid;
+  std::optional<pid_t> thread_id;
+  std::string last_error;
+};
+
+// All public methods are safe to call from any thread.
+class Job {
+ public:
+  Job(JobSpec spec, const Clock& clock, OutputEcho* echo);
+  ~Job();  // stops the worker (as `kill` would) and joins it
+  Job(const Job&) = delete;
+  Job& operator=(const Job&) = delete;
+
+  const JobSpec& spec() const { return spec_; }
+  const std::string& name() const { return spec_.name; }
+
+  // Puts the job in `initial` (running, paused or stopped) and starts its worker if needed.
+  void Begin(JobState initial);
+
+  struct Outcome {
+    Transition::Kind kind;
+    JobState before;
+    JobState after;
+  };
+  // Applies `control` by the transition table and wakes the worker; never blocks on it.
+  Outcome Request(Control control);
+  // Blocks until the worker matches the requested state: a stopped or killed worker has ended,
+  // a started or restarted one is running on a fresh thread.
+  void Settle();
+  // Shutdown: ends the worker as `stop` does without changing the state shown or saved, and
+  // refuses to start it again. WaitEnded() then blocks until the worker is gone.
+  void RequestShutdown();
+  void WaitEnded();
+
+  JobInfo Info() const;
+  const LogRing& log() const { return log_; }
+
+ private:
+  struct Worker;
+  static void* ThreadMain(void* arg);
+  void Loop(Worker* w);
+  // Runs the task for `*slot` with the lock released; false when the job failed.
+  bool RunOnce(std::unique_lock<std::mutex>& lock, const Grid& grid, int64_t* slot);
+  void SpawnLocked();
+  bool WorkerLiveLocked() const;
+
+  const JobSpec spec_;
+  const Clock& clock_;
+  OutputEcho* const echo_;
+  const std::unique_ptr<Task> task_;
+  LogRing log_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;  // wakes the worker and those waiting in Settle()
+  JobState state_ = JobState::kStopped;  // guarded by mu_: the operator's view
+  std::unique_ptr<Worker> worker_;       // guarded by mu_: the current (or last) thread
+  uint64_t runs_ = 0;                    // guarded by mu_
+  uint64_t failures_ = 0;                // guarded by mu_
+  uint64_t missed_ = 0;                  // guarded by mu_
+  std::optional<WallTime> last_run_;     // guarded by mu_
+  std::optional<SteadyTime> next_due_;   // guarded by mu_; set while waiting for a slot
+  std::string last_error_;               // guarded by mu_
+  bool shutting_down_ = false;           // guarded by mu_
+};
+
+}  // namespace thr

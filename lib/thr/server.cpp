@@ -1,0 +1,208 @@
+#include "thr/server.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "thr/commands/command.h"
+#include "thr/protocol.h"
+
+namespace thr {
+namespace {
+
+Status MakeAddress(const std::string& path, sockaddr_un* addr) {
+  *addr = {};
+  addr->sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr->sun_path)) {
+    return Status::Io("socket " + path + ": path longer than " + std::to_string(sizeof(addr->sun_path) - 1) +
+                          " bytes",
+                      ENAMETOOLONG);
+  }
+  std::memcpy(addr->sun_path, path.c_str(), path.size() + 1);
+  return Status::Ok();
+}
+
+// Decides whether an existing file at `path` may be replaced. Only a socket nobody accepts on
+// (connect refused) is stale. Like tmux's client_connect, this is racy against a second thrd
+// starting at the same instant; the loser's bind() then fails with EADDRINUSE, which is safe.
+Status CheckExisting(const std::string& path, const sockaddr_un& addr) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return Status::Ok();
+    return Status::Io("socket " + path, errno);
+  }
+  if (!S_ISSOCK(st.st_mode)) {
+    return Status::Io("socket " + path + ": exists and is not a socket; not replacing it", EEXIST);
+  }
+  UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!probe.valid()) return Status::Io("socket", errno);
+  if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0) {
+    return Status::Refused("another thrd is already serving " + path);
+  }
+  if (errno != ECONNREFUSED) return Status::Refused("socket " + path + " is in use: " + std::strerror(errno));
+  spdlog::info("replacing stale socket {}", path);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Status::Io("unlink " + path, errno);
+  return Status::Ok();
+}
+
+}  // namespace
+
+nlohmann::json Dispatch(Supervisor& sup, std::string_view line) {
+  Request req;
+  if (Status s = DecodeRequest(line, &req); !s.ok()) return ErrorReply(s);
+  nlohmann::json id = req.body.contains("id") ? req.body["id"] : nlohmann::json();
+  auto with_id = [&id](nlohmann::json reply) {
+    if (!id.is_null()) reply["id"] = id;
+    return reply;
+  };
+  const CommandDef* def = FindCommand(req.cmd);
+  if (def == nullptr) return with_id(ErrorReply(Status::UnknownCommand(req.cmd)));
+  spdlog::debug("dispatch {}", def->name);
+  try {
+    nlohmann::json result = nlohmann::json::object();
+    Status s = def->handle(sup, req.body, &result);
+    return with_id(s.ok() ? OkReply(std::move(result)) : ErrorReply(s, std::move(result)));
+  } catch (const std::exception& e) {
+    spdlog::error("{}: {}", def->name, e.what());
+    return with_id(ErrorReply(Status::Internal(e.what())));
+  }
+}
+
+Server::~Server() { Shutdown(); }
+
+Status Server::Listen(const std::string& path) {
+  sockaddr_un addr;
+  if (Status s = MakeAddress(path, &addr); !s.ok()) return s;
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) return Status::Io("socket directory " + parent.string(), ec.value());
+  }
+  if (Status s = CheckExisting(path, addr); !s.ok()) return s;
+
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return Status::Io("socket", errno);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    if (errno == EADDRINUSE) return Status::Refused("another thrd is already serving " + path);
+    return Status::Io("bind " + path, errno);
+  }
+  path_ = path;
+  if (::chmod(path.c_str(), 0660) != 0) return Status::Io("chmod " + path, errno);
+  if (::listen(fd.get(), 128) != 0) return Status::Io("listen " + path, errno);
+  wake_fd_ = UniqueFd(::eventfd(0, EFD_CLOEXEC));
+  if (!wake_fd_.valid()) return Status::Io("eventfd", errno);
+  listen_fd_ = std::move(fd);
+  return Status::Ok();
+}
+
+void Server::Serve() { accept_thread_ = std::thread([this] { AcceptLoop(); }); }
+
+void Server::AcceptLoop() {
+  pthread_setname_np(pthread_self(), "thrd-accept");
+  while (true) {
+    pollfd fds[2] = {{listen_fd_.get(), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      spdlog::error("poll: {}", std::strerror(errno));
+      return;
+    }
+    if (fds[1].revents != 0) return;
+    int fd = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      // EMFILE and friends: log and go on; the client sees its connect time out or fail.
+      if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) {
+        spdlog::warn("accept: {}", std::strerror(errno));
+      }
+      continue;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    ReapDoneLocked();
+    if (shutting_down_) {
+      ::close(fd);
+      return;
+    }
+    Connection& conn = connections_.emplace_back();
+    conn.fd = UniqueFd(fd);
+    conn.thread = std::thread([this, c = &conn] { ServeConnection(c); });
+  }
+}
+
+void Server::ReapDoneLocked() {
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    if (it->done) {
+      it->thread.join();
+      it = connections_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Server::ServeConnection(Connection* conn) {
+  pthread_setname_np(pthread_self(), "thrd-conn");
+  const int fd = conn->fd.get();
+  LineReader reader;
+  char buf[16384];
+  bool open = true;
+  while (open) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // EOF between messages is not an error
+    reader.Feed(std::string_view(buf, static_cast<size_t>(n)));
+    std::string line;
+    while (open) {
+      LineReader::Result r = reader.Next(&line);
+      if (r == LineReader::Result::kNeedMore) break;
+      if (r == LineReader::Result::kTooLong) {
+        SendAll(fd, EncodeLine(ErrorReply(Status::TooLarge(
+                        "request line over " + std::to_string(kMaxLineBytes) + " bytes; closing"))));
+        open = false;
+        break;
+      }
+      if (line.empty()) continue;  // blank lines are keep-alives, not requests
+      if (!SendAll(fd, EncodeLine(Dispatch(sup_, line))).ok()) open = false;
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  ::shutdown(fd, SHUT_RDWR);
+  conn->done = true;
+}
+
+void Server::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shutting_down_) return;
+    shutting_down_ = true;
+  }
+  if (accept_thread_.joinable()) {
+    uint64_t one = 1;
+    (void)!::write(wake_fd_.get(), &one, sizeof(one));
+    accept_thread_.join();
+  }
+  {
+    // Wake connection threads blocked in read(); one inside a handler finishes it first.
+    std::lock_guard<std::mutex> lock(mu_);
+    for (Connection& conn : connections_) {
+      if (!conn.done) ::shutdown(conn.fd.get(), SHUT_RDWR);
+    }
+  }
+  for (Connection& conn : connections_) conn.thread.join();
+  connections_.clear();
+  if (listen_fd_.valid()) {
+    listen_fd_.Reset();
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+}
+
+}  // namespace thr

@@ -1,0 +1,60 @@
+// The control socket: listen, accept, one thread per connection, and the single Dispatch()
+// chokepoint that turns a request line into a reply.
+#pragma once
+
+#include <list>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "thr/fd.h"
+#include "thr/status.h"
+
+namespace thr {
+
+class Supervisor;
+
+// Nothing thrown below this point reaches the connection loop.
+nlohmann::json Dispatch(Supervisor& sup, std::string_view line);
+
+// Thread-safe. Connections are served concurrently, so a stop waiting on one never delays
+// status or ping on another.
+class Server {
+ public:
+  explicit Server(Supervisor& sup) : sup_(sup) {}
+  ~Server();  // Shutdown()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds `path`: creates a missing parent directory, refuses when a live thrd serves it (the
+  // message names the path), replaces a stale socket file, sets mode 0660.
+  Status Listen(const std::string& path);
+  // Starts the accept thread.
+  void Serve();
+  // Stops accepting, closes every connection, joins their threads, removes the socket file.
+  void Shutdown();
+
+ private:
+  struct Connection {
+    UniqueFd fd;
+    std::thread thread;
+    bool done = false;  // guarded by mu_
+  };
+  void AcceptLoop();
+  void ServeConnection(Connection* conn);
+  void ReapDoneLocked();
+
+  Supervisor& sup_;
+  std::string path_;
+  UniqueFd listen_fd_;
+  UniqueFd wake_fd_;  // eventfd: wakes the accept loop for shutdown
+  std::thread accept_thread_;
+  std::mutex mu_;
+  std::list<Connection> connections_;  // guarded by mu_
+  bool shutting_down_ = false;         // guarded by mu_
+};
+
+}  // namespace thr
