@@ -32,13 +32,15 @@ int main(int argc, char** argv) {
   std::string timeout_text;
   CLI::App app{"thrctl: control a running thrd over its Unix socket."};
   app.set_version_flag("--version", std::string("thrctl ") + thr::kVersion);
-  app.add_option("-s,--socket", options.socket,
-                 "socket path (default: $THRD_SOCKET, else $XDG_RUNTIME_DIR/thrd.sock if it exists, "
-                 "else /run/thrd/thrd.sock)");
+  app.add_option(
+      "-s,--socket", options.socket,
+      "socket path (default: $THRD_SOCKET, else $XDG_RUNTIME_DIR/thrd.sock if it exists, "
+      "else /run/thrd/thrd.sock)");
   app.add_flag("--json", options.json, "print the daemon's reply as one JSON object");
-  app.add_option("--timeout", timeout_text,
-                 "bound on connecting and on each reply, e.g. 500ms, 30s (default 10s; stop, kill and "
-                 "restart wait while the daemon answers pings unless this is given)");
+  app.add_option(
+      "--timeout", timeout_text,
+      "bound on connecting and on each reply, e.g. 500ms, 30s (default 10s; stop, kill and "
+      "restart wait while the daemon answers pings unless this is given)");
   app.require_subcommand(1);
   app.footer("Exit status: 0 done, 1 refused or failed, 2 usage error, 3 thrd unreachable.");
 
@@ -50,15 +52,18 @@ int main(int argc, char** argv) {
     auto* all = sub->add_flag("--all", options.all, "every job to which the command applies");
     names->excludes(all);
     sub->callback([sub] {
-      if (sub->count("JOB") == 0 && sub->count("--all") == 0) throw CLI::RequiredError("JOB or --all");
+      if (sub->count("JOB") == 0 && sub->count("--all") == 0)
+        throw CLI::RequiredError("JOB or --all");
     });
     if (std::string(verb.name) == "pause") {
-      sub->add_flag("--freeze", options.freeze, "also freeze a run in progress (SIGSTOP its group)");
+      sub->add_flag("--freeze", options.freeze,
+                    "also freeze a run in progress (SIGSTOP its group)");
     }
   }
   CLI::App* logs = app.add_subcommand("logs", "print a job's recent output lines, oldest first");
   logs->add_option("JOB", options.jobs, "job name")->required()->expected(1);
-  logs->add_option("-n,--lines", options.lines, "only the last N lines")->check(CLI::NonNegativeNumber);
+  logs->add_option("-n,--lines", options.lines, "only the last N lines")
+      ->check(CLI::NonNegativeNumber);
   app.add_subcommand("ping", "exit 0 when thrd answers");
 
   try {

@@ -10,16 +10,21 @@ int main(int argc, char** argv) {
   thr::DaemonOptions options;
   CLI::App app{"thrd: job supervisor daemon. Runs in the foreground; control it with thrctl."};
   app.set_version_flag("--version", std::string("thrd ") + thr::kVersion);
-  app.add_option("-c,--config", options.config_path,
-                 "JSON config file (default: the embedded one, job 'tick' printing the time each second)");
-  app.add_option("-s,--socket", options.socket_path, "control socket path (overrides the config's 'socket')");
-  app.add_option("--state-dir", options.state_dir, "where operator decisions are kept across restarts");
+  app.add_option(
+      "-c,--config", options.config_path,
+      "JSON config file (default: the embedded one, job 'tick' printing the time each second)");
+  app.add_option("-s,--socket", options.socket_path,
+                 "control socket path (overrides the config's 'socket')");
+  app.add_option("--state-dir", options.state_dir,
+                 "where operator decisions are kept across restarts");
   app.add_flag("--check", options.check_only, "validate the config and exit: 0 valid, 78 invalid");
-  app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error, critical or off")
+  app.add_option("--log-level", options.log_level,
+                 "trace, debug, info, warn, error, critical or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   app.footer(
       "Signals: SIGTERM/SIGINT stop every job and exit 0; SIGHUP never terminates thrd.\n"
-      "Exit status: 0 ok, 1 failure (e.g. another thrd serves the socket), 2 usage, 78 invalid config.");
+      "Exit status: 0 ok, 1 failure (e.g. another thrd serves the socket), 2 usage, 78 invalid "
+      "config.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

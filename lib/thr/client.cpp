@@ -18,13 +18,15 @@ using Clock = std::chrono::steady_clock;
 // Milliseconds left until `deadline`, for poll(); -1 = forever.
 int PollTimeout(std::optional<Clock::time_point> deadline) {
   if (!deadline) return -1;
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now()).count();
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now()).count();
   return left < 0 ? 0 : static_cast<int>(std::min<int64_t>(left, 1 << 30));
 }
 
 std::string Unreachable(const std::string& path, int err) {
   std::string msg = "cannot reach thrd at " + path + ": " + std::strerror(err);
-  if (err == ENOENT || err == ECONNREFUSED) msg += " (is thrd running? use -s or THRD_SOCKET for another socket)";
+  if (err == ENOENT || err == ECONNREFUSED)
+    msg += " (is thrd running? use -s or THRD_SOCKET for another socket)";
   return msg;
 }
 
@@ -42,11 +44,13 @@ Status Client::Connect(const std::string& path, Duration timeout, std::unique_pt
 
   // Non-blocking so a daemon whose accept backlog is full cannot hang us past `timeout`.
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    if (errno != EAGAIN && errno != EINPROGRESS) return Status::Unavailable(Unreachable(path, errno));
+    if (errno != EAGAIN && errno != EINPROGRESS)
+      return Status::Unavailable(Unreachable(path, errno));
     pollfd p{fd.get(), POLLOUT, 0};
     int n = ::poll(&p, 1, static_cast<int>(timeout.count()));
     if (n == 0) {
-      return Status::Timeout("cannot reach thrd at " + path + ": no answer within " + FormatDuration(timeout));
+      return Status::Timeout("cannot reach thrd at " + path + ": no answer within " +
+                             FormatDuration(timeout));
     }
     int err = 0;
     socklen_t len = sizeof(err);
@@ -68,7 +72,9 @@ Status Client::Send(const nlohmann::json& request) {
       ::poll(&p, 1, -1);
       continue;
     }
-    if (n < 0) return Status::Unavailable("lost connection to thrd at " + path_ + ": " + std::strerror(errno));
+    if (n < 0)
+      return Status::Unavailable("lost connection to thrd at " + path_ + ": " +
+                                 std::strerror(errno));
     rest.remove_prefix(static_cast<size_t>(n));
   }
   return Status::Ok();
@@ -83,7 +89,8 @@ Status Client::Receive(std::optional<Duration> timeout, nlohmann::json* reply) {
     int n = ::poll(&p, 1, PollTimeout(deadline));
     if (n < 0 && errno == EINTR) continue;
     if (n == 0) {
-      return Status::Timeout("thrd at " + path_ + " did not answer within " + FormatDuration(*timeout));
+      return Status::Timeout("thrd at " + path_ + " did not answer within " +
+                             FormatDuration(*timeout));
     }
     char buf[65536];
     ssize_t got = ::read(fd_.get(), buf, sizeof(buf));
@@ -101,7 +108,8 @@ Status Client::Receive(std::optional<Duration> timeout, nlohmann::json* reply) {
   return Status::Ok();
 }
 
-Status Client::Call(const nlohmann::json& request, std::optional<Duration> timeout, nlohmann::json* reply) {
+Status Client::Call(const nlohmann::json& request, std::optional<Duration> timeout,
+                    nlohmann::json* reply) {
   if (Status s = Send(request); !s.ok()) return s;
   return Receive(timeout, reply);
 }

@@ -2,10 +2,9 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "thr/duration.h"
 #include "thr/fd.h"
@@ -26,7 +25,8 @@ class Client {
   // came in time; Unavailable when the daemon closed the connection.
   Status Receive(std::optional<Duration> timeout, nlohmann::json* reply);
   // Send, then Receive.
-  Status Call(const nlohmann::json& request, std::optional<Duration> timeout, nlohmann::json* reply);
+  Status Call(const nlohmann::json& request, std::optional<Duration> timeout,
+              nlohmann::json* reply);
 
   const std::string& path() const { return path_; }
 

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 namespace thr {
 namespace {
@@ -25,7 +25,8 @@ struct JobKey {
 };
 
 Status ExpectString(const json& v, std::string* out) {
-  if (!v.is_string()) return Status::InvalidConfig("expected a string, got " + std::string(v.type_name()));
+  if (!v.is_string())
+    return Status::InvalidConfig("expected a string, got " + std::string(v.type_name()));
   *out = v.get<std::string>();
   return Status::Ok();
 }
@@ -52,8 +53,9 @@ Status ParseCommand(const json& v, JobSpec* spec) {
     return Status::Ok();
   }
   if (!v.is_array()) {
-    return Status::InvalidConfig("expected an argv array of strings or a shell command string, got " +
-                                 std::string(v.type_name()));
+    return Status::InvalidConfig(
+        "expected an argv array of strings or a shell command string, got " +
+        std::string(v.type_name()));
   }
   if (v.empty()) return Status::InvalidConfig("argv must not be empty");
   for (size_t i = 0; i < v.size(); ++i) {
@@ -74,7 +76,9 @@ Status ParseCwd(const json& v, JobSpec* spec) {
 }
 
 Status ParseEnv(const json& v, JobSpec* spec) {
-  if (!v.is_object()) return Status::InvalidConfig("expected an object of strings, got " + std::string(v.type_name()));
+  if (!v.is_object())
+    return Status::InvalidConfig("expected an object of strings, got " +
+                                 std::string(v.type_name()));
   for (const auto& [key, value] : v.items()) {
     if (key.empty() || key.find('=') != std::string::npos) {
       return Status::InvalidConfig("invalid variable name \"" + key + "\"");
@@ -95,7 +99,9 @@ Status ParseTimeout(const json& v, JobSpec* spec) {
   return Status::Ok();
 }
 
-Status ParseStopTimeout(const json& v, JobSpec* spec) { return ParseDurationJson(v, &spec->stop_timeout); }
+Status ParseStopTimeout(const json& v, JobSpec* spec) {
+  return ParseDurationJson(v, &spec->stop_timeout);
+}
 
 Status ParseStart(const json& v, JobSpec* spec) {
   std::string text;
@@ -190,17 +196,24 @@ std::string ParseErrorDetail(const std::string& what) {
   size_t pos = what.find("column ");
   if (pos != std::string::npos) pos = what.find(": ", pos);
   std::string detail = pos == std::string::npos ? what : what.substr(pos + 2);
-  if (detail.rfind("syntax error while parsing ", 0) == 0) detail = detail.substr(27);
+  // "syntax error while parsing object - invalid literal; ..." -> "syntax error: invalid literal;
+  // ..."
+  if (detail.rfind("syntax error while parsing ", 0) == 0) {
+    size_t dash = detail.find(" - ");
+    if (dash != std::string::npos) detail = "syntax error: " + detail.substr(dash + 3);
+  }
   return detail;
 }
 
 Status ParseJob(const json& j, size_t index, std::set<std::string>* names, JobSpec* spec) {
   std::string who = "job #" + std::to_string(index + 1);
-  if (!j.is_object()) return Status::InvalidConfig(who + ": expected an object, got " + j.type_name());
+  if (!j.is_object())
+    return Status::InvalidConfig(who + ": expected an object, got " + j.type_name());
   auto name_it = j.find("name");
   if (name_it == j.end()) return Status::InvalidConfig(who + ": missing key \"name\"");
   if (!name_it->is_string()) {
-    return Status::InvalidConfig(who + ": key \"name\": expected a string, got " + name_it->type_name());
+    return Status::InvalidConfig(who + ": key \"name\": expected a string, got " +
+                                 name_it->type_name());
   }
   spec->name = name_it->get<std::string>();
   if (!IsValidJobName(spec->name)) {
@@ -210,8 +223,15 @@ Status ParseJob(const json& j, size_t index, std::set<std::string>* names, JobSp
   who = "job \"" + spec->name + "\"";
   if (!names->insert(spec->name).second) return Status::InvalidConfig(who + ": duplicate name");
 
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();
+    bool known = std::any_of(std::begin(kJobKeys), std::end(kJobKeys),
+                             [&](const JobKey& k) { return k.name == key; });
+    if (!known) return Status::InvalidConfig(who + ": " + UnknownKey(key, JobKeyNames()));
+  }
   auto task_it = j.find("task");
-  if (task_it == j.end()) return Status::InvalidConfig(who + ": missing key \"task\" (timestamp or exec)");
+  if (task_it == j.end())
+    return Status::InvalidConfig(who + ": missing key \"task\" (timestamp or exec)");
   std::string task = task_it->is_string() ? task_it->get<std::string>() : "";
   if (task == "timestamp") {
     spec->task = TaskKind::kTimestamp;
@@ -242,6 +262,7 @@ Status ParseJob(const json& j, size_t index, std::set<std::string>* names, JobSp
       return Status::InvalidConfig(who + ": key \"" + key + "\": " + s.message());
     }
   }
+
   return Status::Ok();
 }
 
@@ -263,10 +284,12 @@ Status ParseConfig(std::string_view text, const std::string& origin, Config* out
   try {
     root = json::parse(text, /*cb=*/nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
   } catch (const json::parse_error& e) {
-    return Status::InvalidConfig(where + ":" + LineColumn(text, e.byte) + ": " + ParseErrorDetail(e.what()));
+    return Status::InvalidConfig(where + ":" + LineColumn(text, e.byte) + ": " +
+                                 ParseErrorDetail(e.what()));
   }
   if (!root.is_object()) {
-    return Status::InvalidConfig(where + ":1:1: expected a JSON object at the top, got " + root.type_name());
+    return Status::InvalidConfig(where + ":1:1: expected a JSON object at the top, got " +
+                                 root.type_name());
   }
   Config config;
   config.origin = origin;
@@ -284,7 +307,8 @@ Status ParseConfig(std::string_view text, const std::string& origin, Config* out
   auto jobs = root.find("jobs");
   if (jobs == root.end()) return Status::InvalidConfig(where + ": missing key \"jobs\"");
   if (!jobs->is_array()) {
-    return Status::InvalidConfig(where + ": key \"jobs\": expected an array, got " + jobs->type_name());
+    return Status::InvalidConfig(where + ": key \"jobs\": expected an array, got " +
+                                 jobs->type_name());
   }
   std::set<std::string> names;
   for (size_t i = 0; i < jobs->size(); ++i) {
@@ -299,14 +323,21 @@ Status ParseConfig(std::string_view text, const std::string& origin, Config* out
 }
 
 Status LoadConfig(const std::string& path, Config* out) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return Status::InvalidConfig("config " + path + ": is a directory, expected a JSON file");
+  }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::InvalidConfig("config " + path + ": cannot open: " + std::strerror(errno));
+  if (!in)
+    return Status::InvalidConfig("config " + path + ": cannot open: " + std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) return Status::InvalidConfig("config " + path + ": read error");
   return ParseConfig(text.str(), path, out);
 }
 
-Status LoadDefaultConfig(Config* out) { return ParseConfig(kDefaultConfigJson, "<embedded default>", out); }
+Status LoadDefaultConfig(Config* out) {
+  return ParseConfig(kDefaultConfigJson, "<embedded default>", out);
+}
 
 }  // namespace thr

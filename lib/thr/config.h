@@ -22,12 +22,12 @@ struct JobSpec {
   std::string name;
   TaskKind task = TaskKind::kTimestamp;
   Duration every{1000};
-  std::string format;                // timestamp: strftime pattern; empty = Unix seconds
-  std::vector<std::string> argv;     // exec: run directly
-  std::string shell;                 // exec: run by /bin/sh -c (when argv is empty)
-  std::string cwd;                   // exec
+  std::string format;                      // timestamp: strftime pattern; empty = Unix seconds
+  std::vector<std::string> argv;           // exec: run directly
+  std::string shell;                       // exec: run by /bin/sh -c (when argv is empty)
+  std::string cwd;                         // exec
   std::map<std::string, std::string> env;  // exec: added to thrd's environment
-  std::optional<Duration> timeout;   // exec
+  std::optional<Duration> timeout;         // exec
   Duration stop_timeout{10'000};
   JobState start = JobState::kRunning;  // kRunning, kPaused or kStopped
   size_t log_lines = 1000;

@@ -18,7 +18,8 @@ std::string Relative(const nlohmann::json& iso) {
   if (!iso.is_string()) return "-";
   auto t = ParseIsoUtc(iso.get<std::string>());
   if (!t) return "?";
-  auto delta = std::chrono::duration_cast<std::chrono::milliseconds>(*t - std::chrono::system_clock::now());
+  auto delta =
+      std::chrono::duration_cast<std::chrono::milliseconds>(*t - std::chrono::system_clock::now());
   bool future = delta.count() > 0;
   Duration magnitude(future ? delta.count() : -delta.count());
   // Whole seconds read better than "1s250ms" in a table.
@@ -38,11 +39,12 @@ void PrintStatus(const nlohmann::json& reply, std::FILE* out) {
   std::vector<std::vector<std::string>> rows = {
       {"NAME", "TASK", "STATE", "RUNS", "FAILED", "MISSED", "LAST", "NEXT"}};
   for (const auto& job : reply.value("jobs", nlohmann::json::array())) {
-    rows.push_back({Cell(job.value("name", nlohmann::json())), Cell(job.value("task", nlohmann::json())),
-                    Cell(job.value("state", nlohmann::json())), Cell(job.value("runs", nlohmann::json())),
-                    Cell(job.value("failures", nlohmann::json())), Cell(job.value("missed", nlohmann::json())),
-                    Relative(job.value("last_run", nlohmann::json())),
-                    Relative(job.value("next_run", nlohmann::json()))});
+    rows.push_back(
+        {Cell(job.value("name", nlohmann::json())), Cell(job.value("task", nlohmann::json())),
+         Cell(job.value("state", nlohmann::json())), Cell(job.value("runs", nlohmann::json())),
+         Cell(job.value("failures", nlohmann::json())), Cell(job.value("missed", nlohmann::json())),
+         Relative(job.value("last_run", nlohmann::json())),
+         Relative(job.value("next_run", nlohmann::json()))});
   }
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& row : rows) {
@@ -83,15 +85,16 @@ Status AwaitSlowReply(Client& client, nlohmann::json* reply) {
     Status alive = Client::Connect(client.path(), kDefaultCtlTimeout, &probe);
     if (alive.ok()) alive = probe->Call({{"cmd", "ping"}}, kDefaultCtlTimeout, &pong);
     if (!alive.ok()) {
-      return Status::Unavailable("thrd at " + client.path() + " stopped answering: " + alive.message());
+      return Status::Unavailable("thrd at " + client.path() +
+                                 " stopped answering: " + alive.message());
     }
   }
 }
 
 int Fail(const CtlOptions& options, const Status& status, int code) {
   if (options.json) {
-    nlohmann::json reply = {{"ok", false},
-                            {"error", {{"code", status.code_name()}, {"message", status.message()}}}};
+    nlohmann::json reply = {
+        {"ok", false}, {"error", {{"code", status.code_name()}, {"message", status.message()}}}};
     std::fprintf(stdout, "%s\n", reply.dump().c_str());
   }
   std::fprintf(stderr, "thrctl: %s\n", status.message().c_str());
@@ -120,7 +123,8 @@ nlohmann::json BuildRequest(const CtlOptions& options) {
   return request;
 }
 
-void PrintReply(const std::string& command, const nlohmann::json& reply, std::FILE* out, std::FILE* err) {
+void PrintReply(const std::string& command, const nlohmann::json& reply, std::FILE* out,
+                std::FILE* err) {
   if (command == "status") {
     PrintStatus(reply, out);
   } else if (command == "logs") {
@@ -128,7 +132,8 @@ void PrintReply(const std::string& command, const nlohmann::json& reply, std::FI
       std::fprintf(out, "%s\n", Cell(line).c_str());
     }
   } else if (command == "ping") {
-    std::fprintf(out, "thrd %s is up (pid %s)\n", Cell(reply.value("version", nlohmann::json())).c_str(),
+    std::fprintf(out, "thrd %s is up (pid %s)\n",
+                 Cell(reply.value("version", nlohmann::json())).c_str(),
                  Cell(reply.value("pid", nlohmann::json())).c_str());
   } else {
     PrintControl(reply, out, err);

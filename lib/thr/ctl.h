@@ -3,11 +3,10 @@
 #pragma once
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "thr/duration.h"
 
@@ -34,7 +33,8 @@ bool WaitsForJobs(const std::string& command);
 nlohmann::json BuildRequest(const CtlOptions& options);
 
 // For people: writes the reply of `command` to `out`, and failures to `err`.
-void PrintReply(const std::string& command, const nlohmann::json& reply, std::FILE* out, std::FILE* err);
+void PrintReply(const std::string& command, const nlohmann::json& reply, std::FILE* out,
+                std::FILE* err);
 
 // Runs one command; returns thrctl's exit status.
 int RunCtl(const CtlOptions& options);

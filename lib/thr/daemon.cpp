@@ -1,14 +1,13 @@
 #include "thr/daemon.h"
 
 #include <signal.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <csignal>
-#include <cstring>
-
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
 
 #include "thr/clock.h"
 #include "thr/config.h"
@@ -72,8 +71,8 @@ int RunDaemon(const DaemonOptions& options) {
     spdlog::error("{}", s.message());
     return kExitFailed;
   }
-  spdlog::info("thrd {} (pid {}) serving {} with {} job(s) from {}", kVersion, ::getpid(), socket_path,
-               config.jobs.size(), config.origin);
+  spdlog::info("thrd {} (pid {}) serving {} with {} job(s) from {}", kVersion, ::getpid(),
+               socket_path, config.jobs.size(), config.origin);
   supervisor.Start(config);
   server.Serve();
 
@@ -84,7 +83,8 @@ int RunDaemon(const DaemonOptions& options) {
       spdlog::info("SIGHUP: reload is not supported yet; ignored");
       continue;
     }
-    spdlog::info("{}: stopping {} job(s)", sig == SIGTERM ? "SIGTERM" : "SIGINT", config.jobs.size());
+    spdlog::info("{}: stopping {} job(s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                 config.jobs.size());
     break;
   }
   supervisor.Shutdown();

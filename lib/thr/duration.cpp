@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 namespace thr {
@@ -65,7 +64,8 @@ Status ParseDuration(std::string_view text, Duration* out) {
   if (text.empty()) return Status::InvalidConfig("empty duration");
   double seconds = 0;
   if (ParseSeconds(text, &seconds)) return FromSeconds(seconds, out);
-  if (text[0] == '-') return Status::InvalidConfig("negative duration \"" + std::string(text) + "\"");
+  if (text[0] == '-')
+    return Status::InvalidConfig("negative duration \"" + std::string(text) + "\"");
 
   int64_t total = 0;
   size_t next_unit = 0;  // index into kUnits: units must fall
@@ -93,8 +93,9 @@ Status ParseDuration(std::string_view text, Duration* out) {
     size_t u = 0;
     while (u < kUnits.size() && kUnits[u].name != unit) ++u;
     if (u == kUnits.size()) {
-      return Status::InvalidConfig("invalid duration \"" + std::string(text) + "\": unknown unit \"" +
-                                   std::string(unit) + "\" (use ms, s, m, h, d)");
+      return Status::InvalidConfig("invalid duration \"" + std::string(text) +
+                                   "\": unknown unit \"" + std::string(unit) +
+                                   "\" (use ms, s, m, h, d)");
     }
     if (u < next_unit) {
       return Status::InvalidConfig("invalid duration \"" + std::string(text) +
@@ -114,8 +115,9 @@ Status ParseDuration(std::string_view text, Duration* out) {
 Status ParseDurationJson(const nlohmann::json& value, Duration* out) {
   if (value.is_number()) return FromSeconds(value.get<double>(), out);
   if (value.is_string()) return ParseDuration(value.get_ref<const std::string&>(), out);
-  return Status::InvalidConfig("expected a duration string such as \"1s\" or a number of seconds, got " +
-                               std::string(value.type_name()));
+  return Status::InvalidConfig(
+      "expected a duration string such as \"1s\" or a number of seconds, got " +
+      std::string(value.type_name()));
 }
 
 std::string FormatDuration(Duration d) {

@@ -1,12 +1,11 @@
 #include "thr/job.h"
 
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <exception>
-
-#include <spdlog/spdlog.h>
 
 #include "thr/output.h"
 
@@ -39,7 +38,11 @@ struct Job::Worker {
 };
 
 Job::Job(JobSpec spec, const Clock& clock, OutputEcho* echo)
-    : spec_(std::move(spec)), clock_(clock), echo_(echo), task_(MakeTask(spec_)), log_(spec_.log_lines) {}
+    : spec_(std::move(spec)),
+      clock_(clock),
+      echo_(echo),
+      task_(MakeTask(spec_)),
+      log_(spec_.log_lines) {}
 
 Job::~Job() {
   std::unique_lock<std::mutex> lock(mu_);
@@ -92,7 +95,8 @@ Job::Outcome Job::Request(Control control) {
   bool live = WorkerLiveLocked();
   if (t.kind == Transition::Kind::kTo) {
     state_ = t.to;
-    if (live && (control == Control::kStop || control == Control::kKill || control == Control::kRestart)) {
+    if (live &&
+        (control == Control::kStop || control == Control::kKill || control == Control::kRestart)) {
       worker_->stop = true;
     }
   }

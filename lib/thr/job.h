@@ -89,7 +89,7 @@ class Job {
   LogRing log_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;  // wakes the worker and those waiting in Settle()
+  std::condition_variable cv_;           // wakes the worker and those waiting in Settle()
   JobState state_ = JobState::kStopped;  // guarded by mu_: the operator's view
   std::unique_ptr<Worker> worker_;       // guarded by mu_: the current (or last) thread
   uint64_t runs_ = 0;                    // guarded by mu_

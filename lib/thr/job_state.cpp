@@ -17,9 +17,11 @@ constexpr Transition kTable[kControlCount][kJobStateCount] = {
     /* resume  */ {kNoop, To(JobState::kRunning), kRefuse, kRefuse, kRefuse},
     /* stop    */ {To(JobState::kStopped), To(JobState::kStopped), kNoop, kNoop, kNoop},
     /* kill    */ {To(JobState::kKilled), To(JobState::kKilled), kNoop, kNoop, kNoop},
-    /* start   */ {kNoop, kNoop, To(JobState::kRunning), To(JobState::kRunning), To(JobState::kRunning)},
-    /* restart */ {To(JobState::kRunning), To(JobState::kRunning), To(JobState::kRunning),
-                   To(JobState::kRunning), To(JobState::kRunning)},
+    /* start   */
+    {kNoop, kNoop, To(JobState::kRunning), To(JobState::kRunning), To(JobState::kRunning)},
+    /* restart */
+    {To(JobState::kRunning), To(JobState::kRunning), To(JobState::kRunning), To(JobState::kRunning),
+     To(JobState::kRunning)},
 };
 
 constexpr std::string_view kStateNames[kJobStateCount] = {"running", "paused", "stopped", "killed",

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -11,8 +12,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-
-#include <spdlog/spdlog.h>
 
 #include "thr/commands/command.h"
 #include "thr/protocol.h"
@@ -24,8 +23,8 @@ Status MakeAddress(const std::string& path, sockaddr_un* addr) {
   *addr = {};
   addr->sun_family = AF_UNIX;
   if (path.size() >= sizeof(addr->sun_path)) {
-    return Status::Io("socket " + path + ": path longer than " + std::to_string(sizeof(addr->sun_path) - 1) +
-                          " bytes",
+    return Status::Io("socket " + path + ": path longer than " +
+                          std::to_string(sizeof(addr->sun_path) - 1) + " bytes",
                       ENAMETOOLONG);
   }
   std::memcpy(addr->sun_path, path.c_str(), path.size() + 1);
@@ -49,7 +48,8 @@ Status CheckExisting(const std::string& path, const sockaddr_un& addr) {
   if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0) {
     return Status::Refused("another thrd is already serving " + path);
   }
-  if (errno != ECONNREFUSED) return Status::Refused("socket " + path + " is in use: " + std::strerror(errno));
+  if (errno != ECONNREFUSED)
+    return Status::Refused("socket " + path + " is in use: " + std::strerror(errno));
   spdlog::info("replacing stale socket {}", path);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Status::Io("unlink " + path, errno);
   return Status::Ok();
@@ -106,7 +106,9 @@ Status Server::Listen(const std::string& path) {
   return Status::Ok();
 }
 
-void Server::Serve() { accept_thread_ = std::thread([this] { AcceptLoop(); }); }
+void Server::Serve() {
+  accept_thread_ = std::thread([this] { AcceptLoop(); });
+}
 
 void Server::AcceptLoop() {
   pthread_setname_np(pthread_self(), "thrd-accept");
@@ -165,8 +167,9 @@ void Server::ServeConnection(Connection* conn) {
       LineReader::Result r = reader.Next(&line);
       if (r == LineReader::Result::kNeedMore) break;
       if (r == LineReader::Result::kTooLong) {
-        SendAll(fd, EncodeLine(ErrorReply(Status::TooLarge(
-                        "request line over " + std::to_string(kMaxLineBytes) + " bytes; closing"))));
+        SendAll(fd,
+                EncodeLine(ErrorReply(Status::TooLarge(
+                    "request line over " + std::to_string(kMaxLineBytes) + " bytes; closing"))));
         open = false;
         break;
       }

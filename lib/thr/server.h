@@ -4,11 +4,10 @@
 
 #include <list>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "thr/fd.h"
 #include "thr/status.h"

@@ -31,7 +31,8 @@ SocketEnv SocketEnv::Real() {
   };
 }
 
-std::string ResolveDaemonSocket(const std::string& flag, const std::optional<std::string>& config_socket,
+std::string ResolveDaemonSocket(const std::string& flag,
+                                const std::optional<std::string>& config_socket,
                                 const SocketEnv& env) {
   if (!flag.empty()) return flag;
   if (config_socket && !config_socket->empty()) return *config_socket;

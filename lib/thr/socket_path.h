@@ -18,7 +18,8 @@ struct SocketEnv {
 
 // thrd: flag, else config's `socket`, else $THRD_SOCKET, else $XDG_RUNTIME_DIR/thrd.sock,
 // else /run/thrd/thrd.sock. Empty strings count as unset.
-std::string ResolveDaemonSocket(const std::string& flag, const std::optional<std::string>& config_socket,
+std::string ResolveDaemonSocket(const std::string& flag,
+                                const std::optional<std::string>& config_socket,
                                 const SocketEnv& env = SocketEnv::Real());
 
 // thrctl: flag, else $THRD_SOCKET, else $XDG_RUNTIME_DIR/thrd.sock when that socket exists,

@@ -1,8 +1,8 @@
 #include "thr/supervisor.h"
 
-#include <mutex>
-
 #include <spdlog/spdlog.h>
+
+#include <mutex>
 
 namespace thr {
 
@@ -15,8 +15,8 @@ void Supervisor::Start(const Config& config) {
   for (const JobSpec& spec : config.jobs) {
     auto job = std::make_shared<Job>(spec, clock_, echo_);
     job->Begin(spec.start);
-    spdlog::info("job {}: {} every {}, {}", spec.name, TaskName(spec.task), FormatDuration(spec.every),
-                 StateName(spec.start));
+    spdlog::info("job {}: {} every {}, {}", spec.name, TaskName(spec.task),
+                 FormatDuration(spec.every), StateName(spec.start));
     jobs_.push_back(std::move(job));
   }
 }
@@ -49,13 +49,15 @@ std::vector<ControlResult> Supervisor::Apply(Control control, const std::vector<
     }
     Job::Outcome outcome = job->Request(control);
     if (all && outcome.kind == Transition::Kind::kRefused) continue;  // --all skips these
-    ControlResult r{job->name(), Status::Ok(), outcome.kind == Transition::Kind::kTo, outcome.before,
-                    outcome.after};
+    ControlResult r{job->name(), Status::Ok(), outcome.kind == Transition::Kind::kTo,
+                    outcome.before, outcome.after};
     if (outcome.kind == Transition::Kind::kRefused) {
       r.status = Status::Refused(RefusalReason(job->name(), outcome.before));
-      spdlog::info("{} {}: refused, job is {}", ControlName(control), job->name(), StateName(outcome.before));
+      spdlog::info("{} {}: refused, job is {}", ControlName(control), job->name(),
+                   StateName(outcome.before));
     } else if (outcome.kind == Transition::Kind::kNoop) {
-      spdlog::info("{} {}: already {} (no-op)", ControlName(control), job->name(), StateName(outcome.before));
+      spdlog::info("{} {}: already {} (no-op)", ControlName(control), job->name(),
+                   StateName(outcome.before));
     } else {
       spdlog::info("{} {}: {} -> {}", ControlName(control), job->name(), StateName(outcome.before),
                    StateName(outcome.after));
@@ -67,7 +69,8 @@ std::vector<ControlResult> Supervisor::Apply(Control control, const std::vector<
   return results;
 }
 
-Status Supervisor::Snapshot(const std::vector<std::string>& names, std::vector<JobInfo>* out) const {
+Status Supervisor::Snapshot(const std::vector<std::string>& names,
+                            std::vector<JobInfo>* out) const {
   out->clear();
   if (names.empty()) {
     std::shared_lock<std::shared_mutex> lock(mu_);

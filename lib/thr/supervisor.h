@@ -3,11 +3,10 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <shared_mutex>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "thr/clock.h"
 #include "thr/config.h"
@@ -21,8 +20,8 @@ class OutputEcho;
 // The per-job result of a control command, as sent in replies.
 struct ControlResult {
   std::string name;
-  Status status;           // ok, unknown_job or refused
-  bool changed = false;    // false for a no-op or a refusal
+  Status status;         // ok, unknown_job or refused
+  bool changed = false;  // false for a no-op or a refusal
   JobState before = JobState::kStopped;
   JobState after = JobState::kStopped;
 };
@@ -40,7 +39,8 @@ class Supervisor {
   // Applies `control` to the named jobs (or, with `all`, to every job where the table does not
   // refuse it) and returns when each has settled: stop, kill and restart wait for the threads
   // to end, all jobs in parallel. Unknown names and refusals are reported per job.
-  std::vector<ControlResult> Apply(Control control, const std::vector<std::string>& names, bool all);
+  std::vector<ControlResult> Apply(Control control, const std::vector<std::string>& names,
+                                   bool all);
 
   // Snapshots of the named jobs (all when `names` is empty), in config order.
   Status Snapshot(const std::vector<std::string>& names, std::vector<JobInfo>* out) const;

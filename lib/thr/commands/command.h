@@ -2,9 +2,8 @@
 // lives in lib/thr/commands/<verb>.cpp. thrctl's side is in ctl.cpp.
 #pragma once
 
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "thr/status.h"
 

@@ -17,7 +17,8 @@ Status HandleControl(Control control, Supervisor& sup, const nlohmann::json& req
   if (Status s = OptionalBool(request, "all", &all); !s.ok()) return s;
   if (Status s = OptionalBool(request, "freeze", &freeze); !s.ok()) return s;
   if (all == !names.empty()) return Status::BadRequest("give either \"jobs\" or \"all\": true");
-  if (freeze && control != Control::kPause) return Status::BadRequest("\"freeze\" applies to pause only");
+  if (freeze && control != Control::kPause)
+    return Status::BadRequest("\"freeze\" applies to pause only");
 
   std::vector<ControlResult> results = sup.Apply(control, names, all);
   nlohmann::json jobs = nlohmann::json::array();
@@ -56,8 +57,8 @@ extern const CommandDef kStopCommand = {"stop", "end the job's thread; replies w
                                         Handle<Control::kStop>};
 extern const CommandDef kKillCommand = {"kill", "end the run in progress now and the thread",
                                         Handle<Control::kKill>};
-extern const CommandDef kStartCommand = {"start", "run a stopped, killed or failed job on a fresh thread",
-                                         Handle<Control::kStart>};
+extern const CommandDef kStartCommand = {
+    "start", "run a stopped, killed or failed job on a fresh thread", Handle<Control::kStart>};
 extern const CommandDef kRestartCommand = {"restart", "stop if needed, then start on a fresh grid",
                                            Handle<Control::kRestart>};
 

@@ -12,7 +12,8 @@ Status HandleLogs(Supervisor& sup, const nlohmann::json& request, nlohmann::json
   }
   size_t lines = SIZE_MAX;
   if (auto it = request.find("lines"); it != request.end()) {
-    if (!it->is_number_unsigned()) return Status::BadRequest("\"lines\" must be a non-negative integer");
+    if (!it->is_number_unsigned())
+      return Status::BadRequest("\"lines\" must be a non-negative integer");
     lines = it->get<size_t>();
   }
   std::string name = job_it->get<std::string>();

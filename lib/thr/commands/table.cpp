@@ -3,8 +3,8 @@
 
 namespace thr {
 
-extern const CommandDef kStatusCommand, kPauseCommand, kResumeCommand, kStopCommand,
-    kKillCommand, kStartCommand, kRestartCommand, kLogsCommand, kPingCommand;
+extern const CommandDef kStatusCommand, kPauseCommand, kResumeCommand, kStopCommand, kKillCommand,
+    kStartCommand, kRestartCommand, kLogsCommand, kPingCommand;
 
 namespace {
 const CommandDef* const kCommands[] = {
@@ -34,7 +34,8 @@ Status JobNames(const nlohmann::json& request, std::vector<std::string>* names) 
 Status OptionalBool(const nlohmann::json& request, const char* key, bool* out) {
   auto it = request.find(key);
   if (it == request.end()) return Status::Ok();
-  if (!it->is_boolean()) return Status::BadRequest(std::string("\"") + key + "\" must be true or false");
+  if (!it->is_boolean())
+    return Status::BadRequest(std::string("\"") + key + "\" must be true or false");
   *out = it->get<bool>();
   return Status::Ok();
 }
