@@ -1,0 +1,176 @@
+// Helpers shared by the unit tests: temp dirs, waiting on a condition with a deadline, the
+// time scale for slow machines (THRD_TEST_TIME_SCALE), and RAII guards so every test cleans up
+// after itself even when a REQUIRE throws.
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "thr/duration.h"
+#include "thr/fd.h"
+
+namespace thr::test {
+
+// THRD_TEST_TIME_SCALE (default 1) stretches every deadline and loose timing bound, for
+// sanitizer builds and loaded CI machines. Values below 1 are ignored.
+inline double TimeScale() {
+  const char* text = std::getenv("THRD_TEST_TIME_SCALE");
+  if (text == nullptr || *text == '\0') return 1.0;
+  double scale = std::strtod(text, nullptr);
+  return scale >= 1.0 ? scale : 1.0;
+}
+
+inline Duration Scaled(Duration d) {
+  return Duration(static_cast<int64_t>(static_cast<double>(d.count()) * TimeScale()));
+}
+
+// How long a condition that should hold "soon" may take; generous, since only a broken
+// implementation ever gets near it.
+inline Duration DefaultDeadline() { return Scaled(Duration(10'000)); }
+
+// Polls `done` every millisecond until it is true or `timeout` has passed; returns its last
+// value. For waiting on another thread's progress, never for "letting things settle".
+template <typename Pred>
+bool WaitUntil(Pred done, Duration timeout = DefaultDeadline()) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return done();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+// Runs `fn` on scope exit.
+template <typename Fn>
+class ScopeExit {
+ public:
+  explicit ScopeExit(Fn fn) : fn_(std::move(fn)) {}
+  ~ScopeExit() { fn_(); }
+  ScopeExit(const ScopeExit&) = delete;
+  ScopeExit& operator=(const ScopeExit&) = delete;
+
+ private:
+  Fn fn_;
+};
+
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "thr_test.XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
+    }
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Silences spdlog for the scope (job and supervisor log every transition), then restores it.
+class QuietLogs {
+ public:
+  QuietLogs() : saved_(spdlog::get_level()) { spdlog::set_level(spdlog::level::off); }
+  ~QuietLogs() { spdlog::set_level(saved_); }
+  QuietLogs(const QuietLogs&) = delete;
+  QuietLogs& operator=(const QuietLogs&) = delete;
+
+ private:
+  spdlog::level::level_enum saved_;
+};
+
+// Ignores SIGPIPE for the scope, as thrd does, so writing to a pipe whose reader is gone
+// fails with EPIPE instead of ending the test binary.
+class IgnoreSigpipe {
+ public:
+  IgnoreSigpipe() {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    ::sigaction(SIGPIPE, &ignore, &saved_);
+  }
+  ~IgnoreSigpipe() { ::sigaction(SIGPIPE, &saved_, nullptr); }
+  IgnoreSigpipe(const IgnoreSigpipe&) = delete;
+  IgnoreSigpipe& operator=(const IgnoreSigpipe&) = delete;
+
+ private:
+  struct sigaction saved_ {};
+};
+
+// Both ends of a pipe, each closed on destruction.
+struct Pipe {
+  Pipe() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+    read_end.Reset(fds[0]);
+    write_end.Reset(fds[1]);
+  }
+  UniqueFd read_end;
+  UniqueFd write_end;
+};
+
+// Everything readable from `fd` right now, without blocking.
+inline std::string ReadAvailable(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  std::string out;
+  char buf[4096];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::fcntl(fd, F_SETFL, flags);
+  return out;
+}
+
+// A std::tmpfile() that is closed on destruction, for PrintReply and friends.
+class TmpFile {
+ public:
+  TmpFile() : file_(std::tmpfile()) {
+    if (file_ == nullptr) throw std::system_error(errno, std::generic_category(), "tmpfile");
+  }
+  ~TmpFile() { std::fclose(file_); }
+  TmpFile(const TmpFile&) = delete;
+  TmpFile& operator=(const TmpFile&) = delete;
+
+  std::FILE* get() const { return file_; }
+  // Everything written so far.
+  std::string Contents() const {
+    std::fflush(file_);
+    std::rewind(file_);
+    std::string out;
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof(buf), file_)) > 0) out.append(buf, n);
+    return out;
+  }
+
+ private:
+  std::FILE* file_;
+};
+
+}  // namespace thr::test
