@@ -1,5 +1,6 @@
 #include "thr/output.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,6 +41,7 @@ uint64_t OutputEcho::dropped() const {
 }
 
 void OutputEcho::Drain() {
+  pthread_setname_np(pthread_self(), "thrd-output");
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });

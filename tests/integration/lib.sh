@@ -289,6 +289,29 @@ v = eval(sys.argv[1], {"d": d, "json": json})
 print(v if isinstance(v, str) else json.dumps(v))' "$expr"
 }
 
+# py_checks ARGS... <<'EOF' python EOF: runs a python check script (stdin) with ARGS; it
+# prints "  ok    ..." and "  FAIL  ..." lines, which count as this test's checks. A script
+# that crashes counts as one failure.
+py_checks() {
+  local script=$TMPD/check.py rc=0
+  cat >"$script"
+  "$PY" "$script" "$@" >"$TMPD/py.out" 2>&1 || rc=$?
+  cat "$TMPD/py.out"
+  local n
+  n=$(grep -c '^  FAIL' "$TMPD/py.out" || true)
+  FAILURES=$((FAILURES + n))
+  if ((rc != 0 && n == 0)); then fail "python check script exited $rc"; fi
+  return 0
+}
+
+# iso_ms ISO: milliseconds since the epoch of "2026-11-26T07:30:00.250Z".
+iso_ms() {
+  "$PY" -c '
+import datetime, sys
+t = datetime.datetime.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+print(round(t.timestamp() * 1000))' "$1"
+}
+
 # is_json_object TEXT: TEXT is one JSON object.
 is_json_object() {
   printf '%s' "$1" | "$PY" -c 'import json, sys; sys.exit(0 if isinstance(json.load(sys.stdin), dict) else 1)' \

@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# `thrd --check -c FILE` on a table of broken configs: each exits 78 (EX_CONFIG) with a
+# message naming the file and line:column (syntax) or the job and the key (meaning). Valid
+# configs exit 0. thrd proper (not --check) on an invalid config exits 78 and creates no socket.
+. "$(dirname "$0")/lib.sh"
+setup check_config
+
+N=0
+# bad LABEL NEEDLE... <<< CONFIG: thrd --check exits 78 and its stderr names the file and
+# contains every NEEDLE.
+bad() {
+  local label=$1
+  shift
+  N=$((N + 1))
+  local f=$TMPD/bad$N.json
+  cat >"$f"
+  check_bad "$label" "$f" "$@"
+}
+check_bad() {
+  local label=$1 f=$2
+  shift 2
+  local rc=0
+  "$THRD" --check -c "$f" >"$TMPD/check.out" 2>"$TMPD/check.err" || rc=$?
+  local err
+  err=$(cat "$TMPD/check.err")
+  expect_eq "$label: exit" 78 "$rc"
+  local needle ok=1
+  for needle in "$f" "$@"; do
+    if [[ "$err" != *"$needle"* ]]; then
+      fail "$label: message lacks '$needle': $err"
+      ok=0
+    fi
+  done
+  ((ok)) && pass "$label: message: $err"
+  if [[ "$(wc -l <"$TMPD/check.err")" -gt 3 ]]; then fail "$label: message longer than 3 lines: $err"; fi
+  return 0
+}
+
+log "-- syntax errors: file:line:column"
+bad "trailing comma" ":3:60" <<'EOF'
+{
+  "jobs": [
+    { "name": "alpha", "task": "timestamp", "every": "1s", }
+  ]
+}
+EOF
+bad "stray character" ":4:32" <<'EOF'
+{
+  // a comment line is still a line
+  "jobs": [
+    { "name": "alpha", "task": @ }
+  ]
+}
+EOF
+bad "unterminated object" ":5:1" <<'EOF'
+{
+  "jobs": [
+    { "name": "alpha", "task": "timestamp", "every": "1s" }
+  ]
+EOF
+bad "empty file" <<<''
+
+log "-- meaning errors: the job and the key"
+bad "unknown top-level key" '"sockets"' <<'EOF'
+{ "sockets": "/tmp/x.sock", "jobs": [] }
+EOF
+bad "unknown job key" 'job "alpha"' 'evry' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "1s", "evry": "2s" } ] }
+EOF
+bad "missing name (second job)" 'job #2' 'name' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "1s" },
+            { "task": "timestamp", "every": "1s" } ] }
+EOF
+bad "name not a string" 'job #1' 'name' <<'EOF'
+{ "jobs": [ { "name": 42, "task": "timestamp", "every": "1s" } ] }
+EOF
+bad "bad characters in name" 'name' 'bad/name' <<'EOF'
+{ "jobs": [ { "name": "bad/name", "task": "timestamp", "every": "1s" } ] }
+EOF
+bad "space in name" 'name' 'bad name' <<'EOF'
+{ "jobs": [ { "name": "bad name", "task": "timestamp", "every": "1s" } ] }
+EOF
+bad "empty name" 'name' <<'EOF'
+{ "jobs": [ { "name": "", "task": "timestamp", "every": "1s" } ] }
+EOF
+name65=$(printf 'n%.0s' {1..65})
+bad "65-character name" 'name' "$name65" <<EOF
+{ "jobs": [ { "name": "$name65", "task": "timestamp", "every": "1s" } ] }
+EOF
+bad "duplicate names" 'job "alpha"' 'duplicate' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "1s" },
+            { "name": "alpha", "task": "timestamp", "every": "2s" } ] }
+EOF
+bad "missing task" 'job "alpha"' 'task' <<'EOF'
+{ "jobs": [ { "name": "alpha", "every": "1s" } ] }
+EOF
+bad "unknown task" 'job "alpha"' 'task' 'shell' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "shell", "every": "1s" } ] }
+EOF
+bad "missing every" 'job "alpha"' 'every' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp" } ] }
+EOF
+bad 'every "5x" (unknown unit)' 'job "alpha"' 'every' '5x' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "5x" } ] }
+EOF
+bad 'every "0s" (zero)' 'job "alpha"' 'every' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "0s" } ] }
+EOF
+bad 'every 0 (zero number)' 'job "alpha"' 'every' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": 0 } ] }
+EOF
+bad 'every "5ms" (below 10ms)' 'job "alpha"' 'every' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "5ms" } ] }
+EOF
+bad 'every "1s1m" (out of order)' 'job "alpha"' 'every' '1s1m' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "1s1m" } ] }
+EOF
+bad 'every "-1s" (negative)' 'job "alpha"' 'every' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "-1s" } ] }
+EOF
+bad 'every "5" with no unit after a part ("1m5")' 'job "alpha"' 'every' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "1m5" } ] }
+EOF
+bad 'every overflowing' 'job "alpha"' 'every' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "99999999999999999999999d" } ] }
+EOF
+bad 'every true (not a duration)' 'job "alpha"' 'every' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": true } ] }
+EOF
+bad 'stop_timeout "0s"' 'job "alpha"' 'stop_timeout' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "1s", "stop_timeout": "0s" } ] }
+EOF
+bad "exec without command" 'job "alpha"' 'command' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "exec", "every": "1s" } ] }
+EOF
+bad "command an empty array" 'job "alpha"' 'command' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "exec", "every": "1s", "command": [] } ] }
+EOF
+bad "command with a non-string element" 'job "alpha"' 'command' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "exec", "every": "1s", "command": ["echo", 1] } ] }
+EOF
+bad "format on an exec job" 'job "alpha"' 'format' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "exec", "every": "1s", "command": ["true"], "format": "%s" } ] }
+EOF
+bad 'start "bogus"' 'job "alpha"' 'start' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "1s", "start": "bogus" } ] }
+EOF
+bad 'start "killed" (not a start state)' 'job "alpha"' 'start' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "1s", "start": "killed" } ] }
+EOF
+bad "timeout on a timestamp job" 'job "alpha"' 'timeout' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "1s", "timeout": "5s" } ] }
+EOF
+bad "env with a non-string value" 'job "alpha"' 'env' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "exec", "every": "1s", "command": ["true"], "env": { "N": 1 } } ] }
+EOF
+bad "error in the third job names that job" 'job "gamma"' 'every' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "1s" },
+            { "name": "beta", "task": "timestamp", "every": "1s" },
+            { "name": "gamma", "task": "timestamp", "every": "1y" } ] }
+EOF
+bad "jobs not an array" 'jobs' <<'EOF'
+{ "jobs": { "name": "alpha", "task": "timestamp", "every": "1s" } }
+EOF
+bad "no jobs key" 'jobs' <<'EOF'
+{ "socket": "/tmp/x.sock" }
+EOF
+bad "top level an array" <<'EOF'
+[ { "name": "alpha", "task": "timestamp", "every": "1s" } ]
+EOF
+bad "socket not a string" 'socket' <<'EOF'
+{ "socket": 5, "jobs": [] }
+EOF
+check_bad "missing file" "$TMPD/no/such/config.json"
+check_bad "a directory" "$TMPD"
+log "  ($N broken configs written, plus missing file and directory)"
+
+log "-- valid configs exit 0"
+good() {
+  local label=$1 f=$2 rc=0
+  "$THRD" --check -c "$f" >"$TMPD/check.out" 2>"$TMPD/check.err" || rc=$?
+  expect_eq "$label: exit" 0 "$rc"
+  if [[ -s "$TMPD/check.err" ]]; then fail "$label: stderr not empty: $(cat "$TMPD/check.err")"; fi
+}
+good "config/example.json" "$THRD_SOURCE_DIR/config/example.json"
+good "config/default.json" "$THRD_SOURCE_DIR/config/default.json"
+write_config "$TMPD/minimal.json" '{"jobs":[{"name":"m","task":"timestamp","every":"1s"}]}'
+good "minimal" "$TMPD/minimal.json"
+write_config "$TMPD/full.json" '// comments are allowed
+{
+  "socket": "/tmp/thrd-test-unused.sock",
+  "jobs": [
+    /* every duration form */
+    { "name": "d1", "task": "timestamp", "every": "250ms" },
+    { "name": "d2", "task": "timestamp", "every": "1h30m", "format": "%Y-%m-%d %H:%M:%S" },
+    { "name": "d3", "task": "timestamp", "every": "1m30s", "start": "paused" },
+    { "name": "d4", "task": "timestamp", "every": "2d", "start": "stopped" },
+    { "name": "d5", "task": "timestamp", "every": 2 },
+    { "name": "d6", "task": "timestamp", "every": "0.25" },
+    { "name": "d7", "task": "timestamp", "every": "10ms", "stop_timeout": "1s" },
+    { "name": "A-Za-z0_9.name", "task": "timestamp", "every": 0.5 },
+    { "name": "'"$(printf 'n%.0s' {1..64})"'", "task": "timestamp", "every": "1s" },
+    { "name": "e1", "task": "exec", "command": ["rsync", "-a", "/src/", "/dst/"], "every": "5m",
+      "timeout": "2m", "stop_timeout": "10s", "start": "paused", "cwd": "/", "env": { "A": "b" } },
+    { "name": "e2", "task": "exec", "command": "echo hello | tr a-z A-Z", "every": "1s" }
+  ]
+}'
+good "every key and duration form, 64-character name" "$TMPD/full.json"
+rc=0
+"$THRD" --check >"$TMPD/check.out" 2>&1 || rc=$?
+expect_eq "--check without -c (embedded default): exit" 0 "$rc"
+
+log "-- thrd (not --check) on an invalid config: 78, no socket"
+printf '{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "5x" } ] }\n' >"$TMPD/invalid.json"
+"$THRD" -c "$TMPD/invalid.json" -s "$TMPD/never.sock" --state-dir "$TMPD/state" \
+  >"$TMPD/invalid.out" 2>"$TMPD/invalid.err" &
+bad_pid=$!
+THRD_PIDS+=("$bad_pid")
+if wait_until 10 not_alive "$bad_pid"; then
+  rc=0
+  wait "$bad_pid" || rc=$?
+  expect_eq "thrd on an invalid config: exit" 78 "$rc"
+else
+  fail "thrd on an invalid config is still running after $(scaled 10)s"
+fi
+expect_contains "thrd on an invalid config: names the file" "$TMPD/invalid.json" "$(cat "$TMPD/invalid.err")"
+expect_contains "thrd on an invalid config: names the key" "every" "$(cat "$TMPD/invalid.err")"
+if [[ -e "$TMPD/never.sock" ]]; then fail "thrd on an invalid config created its socket"; else pass "no socket created"; fi
+
+printf '{ "jobs": [ ' >"$TMPD/syntax.json"
+"$THRD" -c "$TMPD/syntax.json" -s "$TMPD/never.sock" --state-dir "$TMPD/state" \
+  >"$TMPD/syntax.out" 2>"$TMPD/syntax.err" &
+bad_pid=$!
+THRD_PIDS+=("$bad_pid")
+if wait_until 10 not_alive "$bad_pid"; then
+  rc=0
+  wait "$bad_pid" || rc=$?
+  expect_eq "thrd on a config with a syntax error: exit" 78 "$rc"
+else
+  fail "thrd on a syntax error is still running after $(scaled 10)s"
+fi
+expect_contains "thrd on a syntax error: file:line:col" "$TMPD/syntax.json:1:" "$(cat "$TMPD/syntax.err")"
+if [[ -e "$TMPD/never.sock" ]]; then fail "thrd on a syntax error created its socket"; else pass "no socket created"; fi
+
+finish

@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# thrctl's exit codes (CONTRACT.md): 0 done; 1 refused or failed (unknown job), with the
+# message on stderr; 2 usage errors, even with no daemon; 3 daemon unreachable (no socket,
+# stale socket, wrong path, no answer in time, permission denied), naming the path. --json
+# prints a JSON object on stdout on failure too, and never changes the exit code.
+. "$(dirname "$0")/lib.sh"
+setup exit_codes
+
+write_config "$CFG" '{
+  "jobs": [
+    { "name": "a", "task": "timestamp", "every": "1s" },
+    { "name": "b", "task": "timestamp", "every": "1s" },
+    { "name": "c", "task": "timestamp", "every": "1s" }
+  ]
+}'
+start_thrd -c "$CFG"
+
+log "-- 0: done"
+ctl ping
+expect_eq "ping" 0 "$CTL_RC"
+ctl status
+expect_eq "status" 0 "$CTL_RC"
+ctl pause a
+expect_eq "pause a" 0 "$CTL_RC"
+ctl pause a
+expect_eq "pause a again (no-op)" 0 "$CTL_RC"
+ctl resume a
+expect_eq "resume a" 0 "$CTL_RC"
+ctl logs a -n 1
+expect_eq "logs a -n 1" 0 "$CTL_RC"
+rc=0
+THRD_SOCKET=$SOCK "$THRCTL" ping >/dev/null 2>&1 || rc=$?
+expect_eq "ping through THRD_SOCKET (no -s)" 0 "$rc"
+
+log "-- 1: unknown job, named on stderr"
+ctl pause nosuchjob
+expect_eq "pause nosuchjob: exit" 1 "$CTL_RC"
+expect_contains "pause nosuchjob: stderr names it" nosuchjob "$CTL_ERR"
+ctl status nosuchjob
+expect_eq "status nosuchjob: exit" 1 "$CTL_RC"
+expect_contains "status nosuchjob: stderr names it" nosuchjob "$CTL_ERR"
+ctl logs nosuchjob
+expect_eq "logs nosuchjob: exit" 1 "$CTL_RC"
+expect_contains "logs nosuchjob: stderr names it" nosuchjob "$CTL_ERR"
+
+log "-- 1: several names, one unknown: the valid ones are acted on"
+ctl pause a nosuchjob b
+expect_eq "pause a nosuchjob b: exit" 1 "$CTL_RC"
+expect_contains "pause a nosuchjob b: stderr names the unknown one" nosuchjob "$CTL_ERR"
+expect_eq "pause a nosuchjob b: a paused" paused "$(job_state a)"
+expect_eq "pause a nosuchjob b: b paused" paused "$(job_state b)"
+expect_eq "pause a nosuchjob b: c untouched" running "$(job_state c)"
+if [[ "$CTL_ERR" == *"job a"* || "$CTL_ERR" == *"job b"* ]]; then
+  fail "stderr blames a valid job: $CTL_ERR"
+else
+  pass "stderr blames only the unknown job"
+fi
+ctl stop a nope1 nope2
+expect_eq "stop a nope1 nope2: exit" 1 "$CTL_RC"
+expect_contains "stop a nope1 nope2: names nope1" nope1 "$CTL_ERR"
+expect_contains "stop a nope1 nope2: names nope2" nope2 "$CTL_ERR"
+expect_eq "stop a nope1 nope2: a stopped" stopped "$(job_state a)"
+log "-- 1: a refused transition among valid ones"
+ctl resume a b
+expect_eq "resume a(stopped) b(paused): exit" 1 "$CTL_RC"
+expect_contains "resume a b: stderr says why" "job a is stopped; use start" "$CTL_ERR"
+expect_eq "resume a b: b resumed" running "$(job_state b)"
+
+log "-- --json on failure: a JSON object on stdout, same exit code"
+ctl --json pause nosuchjob
+expect_eq "--json pause nosuchjob: exit" 1 "$CTL_RC"
+expect_true "--json pause nosuchjob: stdout is a JSON object" is_json_object "$CTL_OUT"
+expect_eq "--json pause nosuchjob: ok" false "$(json_get 'd["ok"]' "$CTL_OUT")"
+expect_eq "--json pause nosuchjob: error code" unknown_job "$(json_get 'd["error"]["code"]' "$CTL_OUT")"
+expect_contains "--json pause nosuchjob: message on stderr too" nosuchjob "$CTL_ERR"
+ctl --json status nosuchjob
+expect_eq "--json status nosuchjob: exit" 1 "$CTL_RC"
+expect_true "--json status nosuchjob: stdout is a JSON object" is_json_object "$CTL_OUT"
+ctl --json ping
+expect_eq "--json ping: exit" 0 "$CTL_RC"
+expect_eq "--json ping: ok" true "$(json_get 'd["ok"]' "$CTL_OUT")"
+
+# usage_errors SOCKET LABEL: every usage error exits 2, whatever the daemon.
+usage_errors() {
+  local sock=$1 label=$2 args
+  local -a cases=(
+    "frobnicate"
+    "--bogus ping"
+    "ping --bogus"
+    "pause"
+    "stop"
+    "restart"
+    "pause --all a"
+    "--timeout 5x ping"
+    "--timeout 0s ping"
+    "--timeout -1s ping"
+    "logs"
+    "logs a -n -3"
+    ""
+  )
+  for args in "${cases[@]}"; do
+    # shellcheck disable=SC2086 # word splitting of the case is intended
+    ctl_at "$sock" $args
+    expect_eq "$label: thrctl ${args:-(no command)}: exit" 2 "$CTL_RC"
+    if [[ -z "$CTL_ERR" ]]; then fail "$label: thrctl $args: nothing on stderr"; fi
+    # shellcheck disable=SC2086
+    ctl_at "$sock" --json $args
+    expect_eq "$label: thrctl --json ${args:-(no command)}: exit" 2 "$CTL_RC"
+  done
+}
+log "-- 2: usage errors, daemon running"
+usage_errors "$SOCK" "daemon up"
+expect_eq "usage errors changed nothing: c" running "$(job_state c)"
+log "-- 2: usage errors, no daemon at all"
+usage_errors "$TMPD/nothing-here.sock" "no daemon"
+
+# unreachable LABEL SOCKET [THRCTL ARGS]: exit 3 naming the path, --json too.
+unreachable() {
+  local label=$1 sock=$2
+  shift 2
+  local args=("$@")
+  ((${#args[@]})) || args=(ping)
+  ctl_at "$sock" "${args[@]}"
+  expect_eq "$label: exit" 3 "$CTL_RC"
+  expect_contains "$label: stderr names the path" "$sock" "$CTL_ERR"
+  ctl_at "$sock" --json "${args[@]}"
+  expect_eq "$label --json: exit" 3 "$CTL_RC"
+  if is_json_object "$CTL_OUT"; then
+    pass "$label --json: stdout is a JSON object"
+    expect_eq "$label --json: ok" false "$(json_get 'd["ok"]' "$CTL_OUT")"
+    expect_contains "$label --json: error message names the path" "$sock" \
+      "$(json_get 'd["error"]["message"]' "$CTL_OUT")"
+  else
+    fail "$label --json: stdout is not a JSON object: '$CTL_OUT'"
+  fi
+}
+
+log "-- 3: unreachable"
+unreachable "no socket file" "$TMPD/nothing-here.sock"
+unreachable "no socket file (status)" "$TMPD/nothing-here.sock" status
+unreachable "no socket file (stop a)" "$TMPD/nothing-here.sock" stop a
+unreachable "directory does not exist" "$TMPD/no/such/dir/thrd.sock"
+rc=0
+(unset XDG_RUNTIME_DIR; THRD_SOCKET=$TMPD/env.sock "$THRCTL" ping >/dev/null 2>"$TMPD/env.err") || rc=$?
+expect_eq "THRD_SOCKET pointing nowhere: exit" 3 "$rc"
+expect_contains "THRD_SOCKET pointing nowhere: names the path" "$TMPD/env.sock" "$(cat "$TMPD/env.err")"
+
+# A socket file nobody listens on, made by python (bound, then closed without unlink).
+"$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.close()' "$TMPD/stale.sock"
+[[ -S "$TMPD/stale.sock" ]] || die "could not make a stale socket"
+unreachable "stale socket (python)" "$TMPD/stale.sock"
+
+# A regular file where the socket should be.
+: >"$TMPD/regular.sock"
+unreachable "a regular file, not a socket" "$TMPD/regular.sock"
+
+# A stale socket left by a SIGKILLed thrd.
+start_thrd -c "$CFG" -s "$TMPD/killed.sock"
+killed_pid=$THRD_PID
+kill -KILL "$killed_pid"
+wait "$killed_pid" 2>/dev/null || true
+[[ -S "$TMPD/killed.sock" ]] || die "SIGKILLed thrd left no socket file behind"
+unreachable "stale socket (SIGKILLed thrd)" "$TMPD/killed.sock"
+unreachable "stale socket (SIGKILLed thrd), stop" "$TMPD/killed.sock" stop a
+
+# A daemon that accepts and never answers: --timeout bounds the wait, exit 3.
+"$PY" -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(16)
+held = []
+while True:
+    c, _ = s.accept()
+    held.append(c)   # read nothing, answer nothing
+' "$TMPD/silent.sock" &
+bg_track $!
+wait_until 10 test -S "$TMPD/silent.sock" || die "silent server did not start"
+limit_ms=$(scaled_ms 5)
+ctl_at "$TMPD/silent.sock" --timeout 300ms ping
+expect_eq "silent daemon, --timeout 300ms: exit" 3 "$CTL_RC"
+expect_contains "silent daemon: stderr names the path" "$TMPD/silent.sock" "$CTL_ERR"
+log "        (gave up after ${CTL_MS} ms)"
+if ((CTL_MS >= 250 && CTL_MS < limit_ms)); then
+  pass "silent daemon: thrctl gave up after about 300ms (${CTL_MS} ms)"
+else
+  fail "silent daemon: thrctl gave up after ${CTL_MS} ms, expected 300ms..${limit_ms}ms"
+fi
+ctl_at "$TMPD/silent.sock" --json --timeout 300ms status
+expect_eq "silent daemon, --json status: exit" 3 "$CTL_RC"
+expect_true "silent daemon, --json status: stdout is a JSON object" is_json_object "$CTL_OUT"
+
+# Permission denied on the socket file (0660 root): an unprivileged user gets exit 3.
+if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then
+  chmod 0755 "$TMPD"
+  rc=0
+  setpriv --reuid nobody --regid nogroup --clear-groups "$THRCTL" -s "$SOCK" ping \
+    >/dev/null 2>"$TMPD/perm.err" || rc=$?
+  chmod 0700 "$TMPD"
+  expect_eq "permission denied on the socket: exit" 3 "$rc"
+  expect_contains "permission denied: names the path" "$SOCK" "$(cat "$TMPD/perm.err")"
+  expect_contains "permission denied: says so" "ermission denied" "$(cat "$TMPD/perm.err")"
+else
+  log "  skip  permission denied (needs root and setpriv)"
+fi
+
+log "-- the daemon is still fine"
+ctl ping
+expect_eq "ping at the end" 0 "$CTL_RC"
+
+finish

@@ -1,0 +1,359 @@
+// Config loading and validation (CONTRACT.md "Config"): defaults, and messages that name the
+// file and line:column for syntax errors, or the job and key for errors of meaning.
+#include "thr/config.h"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <string>
+
+#include "test_util.h"
+
+namespace thr {
+namespace {
+
+constexpr const char* kOrigin = "t.json";
+
+Config ParseOk(const std::string& text) {
+  Config config;
+  Status s = ParseConfig(text, kOrigin, &config);
+  INFO("config: ", text);
+  INFO("status: ", s.ToString());
+  REQUIRE(s.ok());
+  return config;
+}
+
+std::string ParseFails(const std::string& text) {
+  Config config;
+  Status s = ParseConfig(text, kOrigin, &config);
+  INFO("config: ", text);
+  CHECK(s.code() == Status::Code::kInvalidConfig);
+  // Every message is one line and starts with the origin.
+  CHECK(s.message().rfind(std::string("config ") + kOrigin, 0) == 0);
+  CHECK(s.message().find('\n') == std::string::npos);
+  return s.message();
+}
+
+// A config with the one job `job` (a JSON object's members, without braces).
+std::string OneJob(const std::string& job) { return R"({"jobs": [{)" + job + "}]}"; }
+
+// Checks that `message` contains `part`, showing both when it does not.
+void Contains(const std::string& message, const std::string& part) {
+  INFO("message: ", message);
+  INFO("expected to contain: ", part);
+  CHECK(message.find(part) != std::string::npos);
+}
+
+TEST_CASE("Config: a valid config fills in the defaults") {
+  Config config = ParseOk(R"({
+  // comments are allowed
+  "socket": "/tmp/thrd-test.sock",
+  "jobs": [
+    { "name": "tick", "task": "timestamp", "every": "1s" },
+    { "name": "sync", "task": "exec", "command": ["rsync", "-a", "/src/", "/dst/"],
+      "every": "5m", "timeout": "2m", "stop_timeout": "3s", "start": "paused",
+      "cwd": "/", "env": {"A": "1", "B": ""}, "log_lines": 5 },
+    { "name": "sh", "task": "exec", "command": "echo hi", "every": 2, "start": "stopped" },
+    { "name": "fmt", "task": "timestamp", "every": 0.25, "format": "%H:%M" }
+  ]
+})");
+  CHECK(config.origin == kOrigin);
+  REQUIRE(config.socket.has_value());
+  CHECK(*config.socket == "/tmp/thrd-test.sock");
+  REQUIRE(config.jobs.size() == 4);
+
+  SUBCASE("timestamp job with every default") {
+    const JobSpec& tick = config.jobs[0];
+    CHECK(tick.name == "tick");
+    CHECK(tick.task == TaskKind::kTimestamp);
+    CHECK(tick.every == Duration(1'000));
+    CHECK(tick.format.empty());
+    CHECK(tick.stop_timeout == Duration(10'000));
+    CHECK(tick.start == JobState::kRunning);
+    CHECK(tick.log_lines == 1000);
+    CHECK_FALSE(tick.timeout.has_value());
+    CHECK(tick.argv.empty());
+    CHECK(tick.shell.empty());
+    CHECK(tick.env.empty());
+  }
+  SUBCASE("exec job with an argv command and every key set") {
+    const JobSpec& sync = config.jobs[1];
+    CHECK(sync.task == TaskKind::kExec);
+    CHECK(sync.argv == std::vector<std::string>{"rsync", "-a", "/src/", "/dst/"});
+    CHECK(sync.shell.empty());
+    CHECK(sync.every == Duration(300'000));
+    REQUIRE(sync.timeout.has_value());
+    CHECK(*sync.timeout == Duration(120'000));
+    CHECK(sync.stop_timeout == Duration(3'000));
+    CHECK(sync.start == JobState::kPaused);
+    CHECK(sync.cwd == "/");
+    CHECK(sync.env == std::map<std::string, std::string>{{"A", "1"}, {"B", ""}});
+    CHECK(sync.log_lines == 5);
+  }
+  SUBCASE("exec job with a shell string command") {
+    const JobSpec& sh = config.jobs[2];
+    CHECK(sh.argv.empty());
+    CHECK(sh.shell == "echo hi");
+    CHECK(sh.every == Duration(2'000));
+    CHECK(sh.start == JobState::kStopped);
+    CHECK(sh.stop_timeout == Duration(10'000));
+  }
+  SUBCASE("timestamp job with a format") {
+    CHECK(config.jobs[3].format == "%H:%M");
+    CHECK(config.jobs[3].every == Duration(250));
+  }
+}
+
+TEST_CASE("Config: a config without socket or jobs entries is valid") {
+  Config config = ParseOk(R"({"jobs": []})");
+  CHECK_FALSE(config.socket.has_value());
+  CHECK(config.jobs.empty());
+}
+
+TEST_CASE("Config: specs parsed from the same text are equal, and differ when a key differs") {
+  const std::string text = OneJob(R"("name": "a", "task": "timestamp", "every": "1s")");
+  CHECK(ParseOk(text).jobs.at(0) == ParseOk(text).jobs.at(0));
+  // Defaults filled in: an explicit default is the same spec.
+  CHECK(ParseOk(text).jobs.at(0) ==
+        ParseOk(OneJob(R"("name": "a", "task": "timestamp", "every": "1000ms",
+                          "stop_timeout": "10s", "start": "running", "log_lines": 1000)"))
+            .jobs.at(0));
+  CHECK_FALSE(ParseOk(text).jobs.at(0) ==
+              ParseOk(OneJob(R"("name": "a", "task": "timestamp", "every": "2s")")).jobs.at(0));
+}
+
+TEST_CASE("Config: the embedded default runs tick, a timestamp every second") {
+  Config config;
+  REQUIRE(LoadDefaultConfig(&config).ok());
+  CHECK(config.origin == "<embedded default>");
+  CHECK_FALSE(config.socket.has_value());
+  REQUIRE(config.jobs.size() == 1);
+  CHECK(config.jobs[0].name == "tick");
+  CHECK(config.jobs[0].task == TaskKind::kTimestamp);
+  CHECK(config.jobs[0].every == Duration(1'000));
+  CHECK(config.jobs[0].start == JobState::kRunning);
+}
+
+TEST_CASE("Config: a syntax error names the origin and the line:column of the bad token") {
+  SUBCASE("stray comma: line 2, column 12") {
+    // Line 2 is `  "jobs": [,]`; the ',' is its 12th byte.
+    std::string msg = ParseFails("{\n  \"jobs\": [,]\n}");
+    Contains(msg, "config t.json:2:12: ");
+    Contains(msg, "','");
+  }
+  SUBCASE("trailing comma after a comment line: line 3, column 16") {
+    // Line 3 is `{ "jobs": [ ] ,}`; the '}' after the comma is its 16th byte.
+    std::string msg = ParseFails("// a comment\n// another\n{ \"jobs\": [ ] ,}\n");
+    Contains(msg, "config t.json:3:16: ");
+  }
+  SUBCASE("missing closing bracket: the end of input, line 4, column 1") {
+    std::string msg = ParseFails("{\n  \"jobs\": [\n    {\"name\": \"a\"}\n");
+    Contains(msg, "config t.json:4:1: ");
+    Contains(msg, "end of input");
+  }
+  SUBCASE("empty text: line 1, column 1") { Contains(ParseFails(""), "config t.json:1:1: "); }
+  SUBCASE("not an object at the top") {
+    Contains(ParseFails("[1, 2]"), "config t.json:1:1: expected a JSON object at the top");
+  }
+}
+
+TEST_CASE("Config: a syntax error in a file names the file path") {
+  test::TempDir dir;
+  std::string path = dir.File("thrd.json");
+  std::ofstream(path) << "{\n\n  \"jobs\": [}\n";  // the '}' is line 3, column 12
+  Config config;
+  Status s = LoadConfig(path, &config);
+  CHECK(s.code() == Status::Code::kInvalidConfig);
+  Contains(s.message(), "config " + path + ":3:12: ");
+}
+
+TEST_CASE("Config: LoadConfig reads a file and uses its path as origin") {
+  test::TempDir dir;
+  std::string path = dir.File("thrd.json");
+  std::ofstream(path) << OneJob(R"("name": "a", "task": "timestamp", "every": "1s")");
+  Config config;
+  REQUIRE(LoadConfig(path, &config).ok());
+  CHECK(config.origin == path);
+  REQUIRE(config.jobs.size() == 1);
+  CHECK(config.jobs[0].name == "a");
+}
+
+TEST_CASE("Config: a missing file is an invalid config naming the path and the reason") {
+  test::TempDir dir;
+  std::string path = dir.File("missing.json");
+  Config config;
+  Status s = LoadConfig(path, &config);
+  CHECK(s.code() == Status::Code::kInvalidConfig);
+  Contains(s.message(), "config " + path + ": cannot open");
+  Contains(s.message(), "No such file or directory");
+}
+
+TEST_CASE("Config: unknown keys are errors with a suggestion") {
+  SUBCASE("top level") {
+    std::string msg = ParseFails(R"({"jobs": [], "sockett": "/x"})");
+    Contains(msg, "config t.json: unknown key \"sockett\" (did you mean \"socket\"?)");
+  }
+  SUBCASE("top level, nothing close") {
+    std::string msg = ParseFails(R"({"jobs": [], "zzzzzzzz": 1})");
+    Contains(msg, "unknown key \"zzzzzzzz\"");
+    CHECK(msg.find("did you mean") == std::string::npos);
+  }
+  SUBCASE("job key") {
+    std::string msg =
+        ParseFails(OneJob(R"("name": "x", "task": "timestamp", "every": "1s", "evry": "2s")"));
+    Contains(msg, "config t.json: job \"x\": unknown key \"evry\" (did you mean \"every\"?)");
+  }
+}
+
+TEST_CASE("Config: missing required keys are named") {
+  SUBCASE("jobs") { Contains(ParseFails(R"({})"), "missing key \"jobs\""); }
+  SUBCASE("name") {
+    // Without a name the job is named by its position.
+    std::string msg = ParseFails(R"({"jobs": [
+      {"name": "a", "task": "timestamp", "every": "1s"},
+      {"task": "timestamp", "every": "1s"}]})");
+    Contains(msg, "job #2: missing key \"name\"");
+  }
+  SUBCASE("task") {
+    Contains(ParseFails(OneJob(R"("name": "x", "every": "1s")")),
+             "job \"x\": missing key \"task\"");
+  }
+  SUBCASE("every") {
+    Contains(ParseFails(OneJob(R"("name": "x", "task": "timestamp")")),
+             "job \"x\": missing key \"every\"");
+  }
+  SUBCASE("command of an exec job") {
+    Contains(ParseFails(OneJob(R"("name": "x", "task": "exec", "every": "1s")")),
+             "job \"x\": missing key \"command\"");
+  }
+}
+
+TEST_CASE("Config: a bad job name is refused") {
+  SUBCASE("empty") {
+    Contains(ParseFails(OneJob(R"("name": "", "task": "timestamp", "every": "1s")")),
+             "job #1: key \"name\": \"\" is not 1 to 64 of A-Za-z0-9_.-");
+  }
+  SUBCASE("65 characters") {
+    std::string name(65, 'a');
+    Contains(ParseFails(OneJob(R"("name": ")" + name + R"(", "task": "timestamp", "every": "1s")")),
+             "job #1: key \"name\": \"" + name + "\"");
+  }
+  SUBCASE("bad characters") {
+    for (const char* name : {"a b", "a/b", "a:b", "caf\u00e9", "x\\ty"}) {
+      CAPTURE(name);
+      Contains(
+          ParseFails(OneJob(R"("name": ")" + std::string(name) +
+                            R"(", "task": "timestamp", "every": "1s")")),
+          "job #1: key \"name\"");
+    }
+  }
+  SUBCASE("not a string") {
+    Contains(ParseFails(OneJob(R"("name": 7, "task": "timestamp", "every": "1s")")),
+             "job #1: key \"name\": expected a string");
+  }
+}
+
+TEST_CASE("Config: IsValidJobName accepts 1 to 64 of A-Za-z0-9_.-") {
+  CHECK(IsValidJobName("a"));
+  CHECK(IsValidJobName("Job_1.backup-2"));
+  CHECK(IsValidJobName(std::string(64, 'z')));
+  CHECK_FALSE(IsValidJobName(""));
+  CHECK_FALSE(IsValidJobName(std::string(65, 'z')));
+  CHECK_FALSE(IsValidJobName("a b"));
+  CHECK_FALSE(IsValidJobName("a/b"));
+  CHECK_FALSE(IsValidJobName("caf\xc3\xa9"));
+}
+
+TEST_CASE("Config: a duplicate job name is refused") {
+  std::string msg = ParseFails(R"({"jobs": [
+    {"name": "x", "task": "timestamp", "every": "1s"},
+    {"name": "x", "task": "timestamp", "every": "2s"}]})");
+  Contains(msg, "job \"x\": duplicate name");
+}
+
+TEST_CASE("Config: every is at least 10ms") {
+  SUBCASE("9ms") {
+    Contains(ParseFails(OneJob(R"("name": "x", "task": "timestamp", "every": "9ms")")),
+             "job \"x\": key \"every\": 9ms is below the minimum of 10ms");
+  }
+  SUBCASE("a number of seconds") {
+    Contains(ParseFails(OneJob(R"("name": "x", "task": "timestamp", "every": 0.005)")),
+             "job \"x\": key \"every\": 5ms is below the minimum of 10ms");
+  }
+  SUBCASE("an invalid duration") {
+    Contains(ParseFails(OneJob(R"("name": "x", "task": "timestamp", "every": "1s1m")")),
+             "job \"x\": key \"every\": invalid duration \"1s1m\"");
+  }
+  SUBCASE("exactly 10ms is accepted") {
+    CHECK(ParseOk(OneJob(R"("name": "x", "task": "timestamp", "every": "10ms")")).jobs[0].every ==
+          kMinEvery);
+  }
+}
+
+TEST_CASE("Config: a key of the other task kind is refused") {
+  SUBCASE("exec-only keys on a timestamp job") {
+    for (const char* key_value : {R"("command": "true")", R"("cwd": "/")", R"("env": {"A": "1"})",
+                                  R"("timeout": "1s")"}) {
+      CAPTURE(key_value);
+      std::string key = std::string(key_value).substr(0, std::string(key_value).find(':'));
+      Contains(ParseFails(OneJob(R"("name": "x", "task": "timestamp", "every": "1s", )" +
+                                 std::string(key_value))),
+               "job \"x\": key " + key + " applies to exec jobs only");
+    }
+  }
+  SUBCASE("format on an exec job") {
+    Contains(ParseFails(OneJob(
+                 R"("name": "x", "task": "exec", "command": "true", "every": "1s", "format": "%s")")),
+             "job \"x\": key \"format\" applies to timestamp jobs only");
+  }
+  SUBCASE("an unknown task") {
+    Contains(ParseFails(OneJob(R"("name": "x", "task": "shell", "every": "1s")")),
+             "job \"x\": key \"task\": \"shell\" is not one of timestamp, exec");
+  }
+}
+
+TEST_CASE("Config: start is one of running, paused, stopped") {
+  for (const char* value : {R"("killed")", R"("failed")", R"("run")", "1"}) {
+    CAPTURE(value);
+    Contains(ParseFails(OneJob(R"("name": "x", "task": "timestamp", "every": "1s", "start": )" +
+                               std::string(value))),
+             "job \"x\": key \"start\": ");
+  }
+}
+
+TEST_CASE("Config: a bad env is refused naming the variable") {
+  const std::string head = R"("name": "x", "task": "exec", "command": ["true"], "every": "1s", )";
+  SUBCASE("not an object") {
+    Contains(ParseFails(OneJob(head + R"("env": ["A=1"])")),
+             "job \"x\": key \"env\": expected an object of strings");
+  }
+  SUBCASE("a value that is not a string") {
+    Contains(ParseFails(OneJob(head + R"("env": {"A": 1})")),
+             "job \"x\": key \"env\": value of \"A\" is number");
+  }
+  SUBCASE("a name with '='") {
+    Contains(ParseFails(OneJob(head + R"("env": {"A=B": "1"})")),
+             "job \"x\": key \"env\": invalid variable name \"A=B\"");
+  }
+  SUBCASE("an empty name") {
+    Contains(ParseFails(OneJob(head + R"("env": {"": "1"})")),
+             "job \"x\": key \"env\": invalid variable name \"\"");
+  }
+}
+
+TEST_CASE("Config: a bad command is refused") {
+  const std::string head = R"("name": "x", "task": "exec", "every": "1s", )";
+  SUBCASE("empty argv") {
+    Contains(ParseFails(OneJob(head + R"("command": [])")), "job \"x\": key \"command\": ");
+  }
+  SUBCASE("non-string argv element") {
+    Contains(ParseFails(OneJob(head + R"("command": ["ls", 3])")),
+             "job \"x\": key \"command\": argv[1] is number");
+  }
+  SUBCASE("empty string") {
+    Contains(ParseFails(OneJob(head + R"("command": "")")), "job \"x\": key \"command\": ");
+  }
+}
+
+}  // namespace
+}  // namespace thr

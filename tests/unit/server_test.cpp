@@ -1,0 +1,338 @@
+// The Dispatch() chokepoint, and a real Server on a socket in a temp dir, driven by
+// thr::Client and by a raw socket for what Client cannot send.
+#include "thr/server.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "test_util.h"
+#include "thr/client.h"
+#include "thr/supervisor.h"
+#include "thr/version.h"
+
+namespace thr {
+namespace {
+
+Config TwoJobs() {
+  Config config;
+  REQUIRE(ParseConfig(R"({"jobs": [
+    {"name": "a", "task": "timestamp", "every": "10s"},
+    {"name": "b", "task": "timestamp", "every": "10s", "start": "stopped"}]})",
+                      "t.json", &config)
+              .ok());
+  return config;
+}
+
+// A supervisor running TwoJobs(), quietly.
+struct SupervisorHarness {
+  SupervisorHarness() { sup.Start(TwoJobs()); }
+  test::QuietLogs quiet;
+  Supervisor sup{DefaultClock(), nullptr};
+};
+
+const Duration kClientTimeout = test::Scaled(Duration(10'000));
+
+TEST_CASE("Server: Dispatch answers invalid JSON with bad_request") {
+  SupervisorHarness h;
+  nlohmann::json reply = Dispatch(h.sup, "{not json");
+  CHECK(reply["ok"] == false);
+  CHECK(reply["error"]["code"] == "bad_request");
+  CHECK(reply["error"]["message"].is_string());
+}
+
+TEST_CASE("Server: Dispatch answers an unknown command with unknown_command") {
+  SupervisorHarness h;
+  nlohmann::json reply = Dispatch(h.sup, R"({"cmd":"frob"})");
+  CHECK(reply["ok"] == false);
+  CHECK(reply["error"]["code"] == "unknown_command");
+  CHECK(reply["error"]["message"] == "unknown command: frob");
+}
+
+TEST_CASE("Server: Dispatch echoes the request id") {
+  SupervisorHarness h;
+  SUBCASE("on success") {
+    nlohmann::json reply = Dispatch(h.sup, R"({"cmd":"ping","id":"abc"})");
+    CHECK(reply["ok"] == true);
+    CHECK(reply["id"] == "abc");
+  }
+  SUBCASE("on an unknown command") {
+    CHECK(Dispatch(h.sup, R"({"cmd":"frob","id":7})")["id"] == 7);
+  }
+  SUBCASE("on a failed command") {
+    CHECK(Dispatch(h.sup, R"({"cmd":"pause","jobs":["nope"],"id":[1]})")["id"] ==
+          nlohmann::json::array({1}));
+  }
+  SUBCASE("not when there is none") {
+    CHECK_FALSE(Dispatch(h.sup, R"({"cmd":"ping"})").contains("id"));
+  }
+}
+
+TEST_CASE("Server: Dispatch answers ping with the version and pid") {
+  SupervisorHarness h;
+  nlohmann::json reply = Dispatch(h.sup, R"({"cmd":"ping"})");
+  CHECK(reply["ok"] == true);
+  CHECK(reply["version"] == kVersion);
+  CHECK(reply["pid"] == ::getpid());
+}
+
+TEST_CASE("Server: Dispatch answers status with every job and the contract's fields") {
+  SupervisorHarness h;
+  nlohmann::json reply = Dispatch(h.sup, R"({"cmd":"status"})");
+  CHECK(reply["ok"] == true);
+  REQUIRE(reply["jobs"].is_array());
+  REQUIRE(reply["jobs"].size() == 2);
+  const nlohmann::json& a = reply["jobs"][0];
+  for (const char* field :
+       {"name", "task", "state", "runs", "failures", "missed", "last_run", "next_run", "pid"}) {
+    CAPTURE(field);
+    CHECK(a.contains(field));
+  }
+  CHECK(a["name"] == "a");
+  CHECK(a["task"] == "timestamp");
+  CHECK(a["state"] == "running");
+  CHECK(a["pid"].is_null());
+  CHECK(reply["jobs"][1]["state"] == "stopped");
+  CHECK(reply["jobs"][1]["next_run"].is_null());
+
+  SUBCASE("of an unknown job") {
+    nlohmann::json unknown = Dispatch(h.sup, R"({"cmd":"status","jobs":["nope"]})");
+    CHECK(unknown["ok"] == false);
+    CHECK(unknown["error"]["code"] == "unknown_job");
+  }
+}
+
+TEST_CASE("Server: Dispatch of pause names each job's result") {
+  SupervisorHarness h;
+  SUBCASE("an unknown job") {
+    nlohmann::json reply = Dispatch(h.sup, R"({"cmd":"pause","jobs":["nope"]})");
+    CHECK(reply["ok"] == false);
+    CHECK(reply["error"]["code"] == "unknown_job");
+    CHECK(reply["error"]["message"] == "no job named 'nope'");
+    REQUIRE(reply["jobs"].size() == 1);
+    CHECK(reply["jobs"][0]["name"] == "nope");
+    CHECK(reply["jobs"][0]["ok"] == false);
+    CHECK(reply["jobs"][0]["error"]["code"] == "unknown_job");
+  }
+  SUBCASE("a known and an unknown job: the known one is paused") {
+    nlohmann::json reply = Dispatch(h.sup, R"({"cmd":"pause","jobs":["a","nope"]})");
+    CHECK(reply["ok"] == false);
+    REQUIRE(reply["jobs"].size() == 2);
+    CHECK(reply["jobs"][0] == nlohmann::json{{"name", "a"}, {"ok", true}, {"state", "paused"},
+                                             {"changed", true}});
+    CHECK(Dispatch(h.sup, R"({"cmd":"status","jobs":["a"]})")["jobs"][0]["state"] == "paused");
+  }
+  SUBCASE("a refused transition") {
+    nlohmann::json reply = Dispatch(h.sup, R"({"cmd":"pause","jobs":["b"]})");
+    CHECK(reply["ok"] == false);
+    CHECK(reply["error"]["code"] == "refused");
+    CHECK(reply["error"]["message"] == "job b is stopped; use start");
+  }
+  SUBCASE("neither jobs nor all is a bad request") {
+    CHECK(Dispatch(h.sup, R"({"cmd":"pause"})")["error"]["code"] == "bad_request");
+    CHECK(Dispatch(h.sup, R"({"cmd":"pause","jobs":["a"],"all":true})")["error"]["code"] ==
+          "bad_request");
+  }
+}
+
+TEST_CASE("Server: Dispatch of logs returns the job's lines") {
+  SupervisorHarness h;
+  REQUIRE(test::WaitUntil([&] { return h.sup.Find("a")->log().total() >= 1; }));
+  nlohmann::json reply = Dispatch(h.sup, R"({"cmd":"logs","job":"a","lines":5})");
+  CHECK(reply["ok"] == true);
+  REQUIRE(reply["lines"].is_array());
+  CHECK(reply["lines"].size() >= 1);
+  CHECK(Dispatch(h.sup, R"({"cmd":"logs","job":"nope"})")["error"]["code"] == "unknown_job");
+  CHECK(Dispatch(h.sup, R"({"cmd":"logs"})")["error"]["code"] == "bad_request");
+}
+
+// A connected stream socket to `path`, or an invalid fd.
+UniqueFd RawConnect(const std::string& path) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) fd.Reset();
+  return fd;
+}
+
+// Binds a socket at `path` and closes it without unlinking: what a crashed thrd leaves.
+void LeaveStaleSocket(const std::string& path) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  REQUIRE(fd.valid());
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+}
+
+bool IsSocket(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+Status Ping(const std::string& path) {
+  std::unique_ptr<Client> client;
+  if (Status s = Client::Connect(path, kClientTimeout, &client); !s.ok()) return s;
+  nlohmann::json reply;
+  if (Status s = client->Call({{"cmd", "ping"}}, kClientTimeout, &reply); !s.ok()) return s;
+  return ReplyStatus(reply);
+}
+
+// A Server listening on a socket in its own temp dir. Declaration order makes the server shut
+// down before the supervisor and the dir go.
+struct ServerHarness {
+  test::TempDir dir;
+  std::string path = dir.File("thrd.sock");
+  SupervisorHarness jobs;
+  Server server{jobs.sup};
+};
+
+TEST_CASE("Server: a client reaches a listening server over the socket") {
+  ServerHarness h;
+  REQUIRE(h.server.Listen(h.path).ok());
+  h.server.Serve();
+  CHECK(IsSocket(h.path));
+
+  std::unique_ptr<Client> client;
+  REQUIRE(Client::Connect(h.path, kClientTimeout, &client).ok());
+  CHECK(client->path() == h.path);
+  nlohmann::json reply;
+  REQUIRE(client->Call({{"cmd", "ping"}}, kClientTimeout, &reply).ok());
+  CHECK(reply["ok"] == true);
+
+  SUBCASE("the connection stays usable for more requests") {
+    REQUIRE(client->Call({{"cmd", "status"}}, kClientTimeout, &reply).ok());
+    CHECK(reply["jobs"].size() == 2);
+    REQUIRE(client->Call({{"cmd", "frob"}}, kClientTimeout, &reply).ok());
+    CHECK(reply["error"]["code"] == "unknown_command");
+    REQUIRE(client->Call({{"cmd", "ping"}}, kClientTimeout, &reply).ok());
+    CHECK(reply["ok"] == true);
+  }
+}
+
+TEST_CASE("Server: invalid JSON gets an error reply and the connection stays usable") {
+  ServerHarness h;
+  REQUIRE(h.server.Listen(h.path).ok());
+  h.server.Serve();
+  UniqueFd fd = RawConnect(h.path);
+  REQUIRE(fd.valid());
+  REQUIRE(SendAll(fd.get(), "{oops\n\n{\"cmd\":\"ping\"}\n").ok());
+
+  LineReader reader(SIZE_MAX);
+  std::string lines[2];
+  int got = 0;
+  char buf[4096];
+  while (got < 2) {
+    LineReader::Result r = reader.Next(&lines[got]);
+    if (r == LineReader::Result::kLine) {
+      ++got;
+      continue;
+    }
+    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+    REQUIRE(n > 0);
+    reader.Feed(std::string_view(buf, static_cast<size_t>(n)));
+  }
+  // The blank line between them is a keep-alive and gets no reply.
+  CHECK(nlohmann::json::parse(lines[0])["error"]["code"] == "bad_request");
+  CHECK(nlohmann::json::parse(lines[1])["ok"] == true);
+}
+
+TEST_CASE("Server: an oversized request gets too_large and a close") {
+  ServerHarness h;
+  REQUIRE(h.server.Listen(h.path).ok());
+  h.server.Serve();
+  UniqueFd fd = RawConnect(h.path);
+  REQUIRE(fd.valid());
+  // The server may close while this is still being sent; only what it answers matters.
+  (void)SendAll(fd.get(), std::string(kMaxLineBytes + 100, 'x'));
+
+  std::string received;
+  char buf[4096];
+  while (true) {
+    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+    if (n <= 0) break;  // closed by the server
+    received.append(buf, static_cast<size_t>(n));
+  }
+  REQUIRE(received.find('\n') != std::string::npos);
+  nlohmann::json reply = nlohmann::json::parse(received.substr(0, received.find('\n')));
+  CHECK(reply["error"]["code"] == "too_large");
+  CHECK(Ping(h.path).ok());  // the daemon itself is fine
+}
+
+TEST_CASE("Server: a second server on a live socket is refused, naming the path") {
+  ServerHarness h;
+  REQUIRE(h.server.Listen(h.path).ok());
+  h.server.Serve();
+  {
+    Server second(h.jobs.sup);
+    Status s = second.Listen(h.path);
+    CHECK(s.code() == Status::Code::kRefused);
+    CHECK(s.message().find(h.path) != std::string::npos);
+  }
+  // The refused server removed nothing: the first still answers on its socket.
+  CHECK(IsSocket(h.path));
+  CHECK(Ping(h.path).ok());
+}
+
+TEST_CASE("Server: a stale socket file is replaced") {
+  ServerHarness h;
+  LeaveStaleSocket(h.path);
+  REQUIRE(IsSocket(h.path));
+  Status s = h.server.Listen(h.path);
+  REQUIRE(s.ok());
+  h.server.Serve();
+  CHECK(Ping(h.path).ok());
+}
+
+TEST_CASE("Server: a regular file at the socket path is not replaced") {
+  ServerHarness h;
+  std::ofstream(h.path) << "precious\n";
+  Status s = h.server.Listen(h.path);
+  CHECK_FALSE(s.ok());
+  CHECK(s.message().find(h.path) != std::string::npos);
+  CHECK(s.message().find("not a socket") != std::string::npos);
+  CHECK(std::filesystem::is_regular_file(h.path));
+  std::ifstream in(h.path);
+  std::string content;
+  std::getline(in, content);
+  CHECK(content == "precious");
+}
+
+TEST_CASE("Server: Listen creates a missing parent directory") {
+  ServerHarness h;
+  std::string nested = h.dir.File("run/thrd/thrd.sock");
+  REQUIRE(h.server.Listen(nested).ok());
+  h.server.Serve();
+  CHECK(Ping(nested).ok());
+}
+
+TEST_CASE("Server: Shutdown removes the socket file and ends open connections") {
+  ServerHarness h;
+  REQUIRE(h.server.Listen(h.path).ok());
+  h.server.Serve();
+  std::unique_ptr<Client> client;
+  REQUIRE(Client::Connect(h.path, kClientTimeout, &client).ok());
+  nlohmann::json reply;
+  REQUIRE(client->Call({{"cmd", "ping"}}, kClientTimeout, &reply).ok());
+
+  h.server.Shutdown();
+  CHECK_FALSE(std::filesystem::exists(h.path));
+  // The open connection was closed by the server.
+  CHECK(client->Receive(kClientTimeout, &reply).code() == Status::Code::kUnavailable);
+  // And nobody answers any more.
+  std::unique_ptr<Client> late;
+  CHECK(Client::Connect(h.path, kClientTimeout, &late).code() == Status::Code::kUnavailable);
+}
+
+}  // namespace
+}  // namespace thr
