@@ -4,9 +4,11 @@
 
 #include "thr/daemon.h"
 #include "thr/exit_codes.h"
+#include "thr/run_groups.h"
 #include "thr/version.h"
 
 int main(int argc, char** argv) {
+  if (argc > 0 && thr::IsKeeperInvocation(argv[0])) return thr::KeeperMain();
   thr::DaemonOptions options;
   CLI::App app{"thrd: job supervisor daemon. Runs in the foreground; control it with thrctl."};
   app.set_version_flag("--version", std::string("thrd ") + thr::kVersion);

@@ -9,6 +9,9 @@
 #include <set>
 #include <sstream>
 
+#include "thr/identity.h"
+#include "thr/signals.h"
+
 namespace thr {
 namespace {
 
@@ -124,6 +127,60 @@ Status ParseLogLines(const json& v, JobSpec* spec) {
   return Status::Ok();
 }
 
+Status ParseUser(const json& v, JobSpec* spec) {
+  if (v.is_number_unsigned()) {
+    spec->user = std::to_string(v.get<unsigned>());
+    return Status::Ok();
+  }
+  if (Status s = ExpectString(v, &spec->user); !s.ok()) return s;
+  if (spec->user.empty()) return Status::InvalidConfig("must not be empty");
+  return Status::Ok();
+}
+
+Status ParseGroup(const json& v, JobSpec* spec) {
+  if (v.is_number_unsigned()) {
+    spec->group = std::to_string(v.get<unsigned>());
+    return Status::Ok();
+  }
+  if (Status s = ExpectString(v, &spec->group); !s.ok()) return s;
+  if (spec->group.empty()) return Status::InvalidConfig("must not be empty");
+  return Status::Ok();
+}
+
+// An octal string such as "022" or "0027"; numbers would be read in decimal, so they are refused.
+Status ParseUmask(const json& v, JobSpec* spec) {
+  std::string text;
+  if (!v.is_string() || (text = v.get<std::string>()).empty() || text.size() > 4 ||
+      text.find_first_not_of("01234567") != std::string::npos) {
+    return Status::InvalidConfig("expected an octal string such as \"022\"");
+  }
+  spec->umask = static_cast<unsigned>(std::stoul(text, nullptr, 8));
+  return Status::Ok();
+}
+
+Status ParseSuccessCodes(const json& v, JobSpec* spec) {
+  if (!v.is_array() || v.empty())
+    return Status::InvalidConfig("expected a non-empty array of exit statuses");
+  spec->success_codes.clear();
+  for (const auto& code : v) {
+    if (!code.is_number_integer() || code.get<int64_t>() < 0 || code.get<int64_t>() > 255) {
+      return Status::InvalidConfig(code.dump() + " is not an exit status (0 to 255)");
+    }
+    spec->success_codes.push_back(code.get<int>());
+  }
+  return Status::Ok();
+}
+
+Status ParseStopSignal(const json& v, JobSpec* spec) {
+  std::optional<int> sig;
+  if (v.is_string()) sig = ParseSignal(v.get<std::string>());
+  if (v.is_number_integer()) sig = ParseSignal(std::to_string(v.get<int64_t>()));
+  if (!sig)
+    return Status::InvalidConfig(v.dump() + " is not a signal (e.g. \"SIGTERM\", \"SIGINT\")");
+  spec->stop_signal = *sig;
+  return Status::Ok();
+}
+
 Status Known(const json&, JobSpec*) { return Status::Ok(); }
 
 constexpr JobKey kJobKeys[] = {
@@ -138,6 +195,11 @@ constexpr JobKey kJobKeys[] = {
     {"stop_timeout", Applies::kAny, ParseStopTimeout},
     {"start", Applies::kAny, ParseStart},
     {"log_lines", Applies::kAny, ParseLogLines},
+    {"user", Applies::kExec, ParseUser},
+    {"group", Applies::kExec, ParseGroup},
+    {"umask", Applies::kExec, ParseUmask},
+    {"success_codes", Applies::kExec, ParseSuccessCodes},
+    {"stop_signal", Applies::kExec, ParseStopSignal},
 };
 
 constexpr std::string_view kTopKeys[] = {"socket", "jobs"};
@@ -261,6 +323,15 @@ Status ParseJob(const json& j, size_t index, std::set<std::string>* names, JobSp
     if (Status s = def->parse(value, spec); !s.ok()) {
       return Status::InvalidConfig(who + ": key \"" + key + "\": " + s.message());
     }
+  }
+  // Unknown users and groups are refused here, at --check, not first at a run.
+  for (const auto& [key, value] :
+       {std::pair{"user", &spec->user}, std::pair{"group", &spec->group}}) {
+    Identity identity;
+    if (value->empty()) continue;
+    Status s = key == std::string_view("user") ? ResolveIdentity(*value, "", &identity)
+                                               : ResolveIdentity("", *value, &identity);
+    if (!s.ok()) return Status::InvalidConfig(who + ": key \"" + key + "\": " + s.message());
   }
 
   return Status::Ok();

@@ -28,6 +28,11 @@ struct JobSpec {
   std::string cwd;                         // exec
   std::map<std::string, std::string> env;  // exec: added to thrd's environment
   std::optional<Duration> timeout;         // exec
+  std::string user;                        // exec: name or uid; empty = thrd's own
+  std::string group;                       // exec: name or gid; empty = the user's
+  std::optional<unsigned> umask;           // exec
+  std::vector<int> success_codes{0};       // exec: exit statuses that count as success
+  int stop_signal = 15;                    // SIGTERM: what `stop` sends first
   Duration stop_timeout{10'000};
   JobState start = JobState::kRunning;  // kRunning, kPaused or kStopped
   size_t log_lines = 1000;

@@ -13,6 +13,8 @@
 #include "thr/config.h"
 #include "thr/exit_codes.h"
 #include "thr/output.h"
+#include "thr/process.h"
+#include "thr/run_groups.h"
 #include "thr/server.h"
 #include "thr/socket_path.h"
 #include "thr/supervisor.h"
@@ -37,6 +39,7 @@ sigset_t BlockedSignals() {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGCHLD);
   return set;
 }
 
@@ -62,6 +65,11 @@ int RunDaemon(const DaemonOptions& options) {
   std::signal(SIGPIPE, SIG_IGN);
   sigset_t signals = BlockedSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Both before any thread exists: the keeper is forked from a single-threaded thrd.
+  BecomeSubreaper();
+  if (Status s = RunGroups::Get().StartKeeper(); !s.ok()) {
+    spdlog::warn("{}; runs will not be killed if thrd itself is killed", s.message());
+  }
 
   std::string socket_path = ResolveDaemonSocket(options.socket_path, config.socket);
   OutputEcho echo(STDOUT_FILENO);
@@ -76,9 +84,15 @@ int RunDaemon(const DaemonOptions& options) {
   supervisor.Start(config);
   server.Serve();
 
+  bool reap_again = false;
   while (true) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) != 0) continue;
+    // A run's zombie seen by ReapStrays is left to its job thread; look again shortly.
+    timespec retry{0, 100'000'000};
+    int sig = sigtimedwait(&signals, nullptr, reap_again ? &retry : nullptr);
+    if (sig < 0 || sig == SIGCHLD) {
+      reap_again = ReapStrays();
+      continue;
+    }
     if (sig == SIGHUP) {
       spdlog::info("SIGHUP: reload is not supported yet; ignored");
       continue;
@@ -89,6 +103,8 @@ int RunDaemon(const DaemonOptions& options) {
   }
   supervisor.Shutdown();
   server.Shutdown();
+  RunGroups::Get().StopKeeper();
+  ReapStrays();
   spdlog::info("stopped");
   return kExitOk;
 }

@@ -2,11 +2,13 @@
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <exception>
 
+#include "thr/fd.h"
 #include "thr/output.h"
 
 namespace thr {
@@ -35,6 +37,28 @@ struct Job::Worker {
   bool kill = false;   // guarded by job->mu_: end the run in progress now
   bool ended = false;  // guarded by job->mu_
   pid_t tid = 0;       // guarded by job->mu_
+};
+
+// The running task's view of its job (RunControl); lives for one run.
+class Job::RunHandle final : public RunControl {
+ public:
+  RunHandle(Job* job, Worker* worker, int wake_fd)
+      : job_(job), worker_(worker), wake_fd_(wake_fd) {}
+  int wake_fd() const override { return wake_fd_; }
+  RunWants wants() const override {
+    std::lock_guard<std::mutex> lock(job_->mu_);
+    return {worker_->stop, worker_->kill, job_->freeze_ && job_->state_ == JobState::kPaused};
+  }
+  void Report(std::optional<pid_t> pid, bool frozen) override {
+    std::lock_guard<std::mutex> lock(job_->mu_);
+    job_->pid_ = pid;
+    job_->frozen_ = frozen;
+  }
+
+ private:
+  Job* job_;
+  Worker* worker_;
+  int wake_fd_;
 };
 
 Job::Job(JobSpec spec, const Clock& clock, OutputEcho* echo)
@@ -88,7 +112,15 @@ void* Job::ThreadMain(void* arg) {
   return nullptr;
 }
 
-Job::Outcome Job::Request(Control control) {
+void Job::WakeLocked() {
+  cv_.notify_all();
+  if (run_wake_fd_ >= 0) {
+    uint64_t one = 1;
+    (void)!::write(run_wake_fd_, &one, sizeof(one));
+  }
+}
+
+Job::Outcome Job::Request(Control control, bool freeze) {
   std::lock_guard<std::mutex> lock(mu_);
   JobState before = state_;
   Transition t = Next(state_, control);
@@ -102,7 +134,10 @@ Job::Outcome Job::Request(Control control) {
   }
   // A kill also escalates a stop still in progress (a no-op in the table's terms).
   if (control == Control::kKill && live) worker_->kill = worker_->stop = true;
-  cv_.notify_all();
+  if (control == Control::kPause && state_ == JobState::kPaused && freeze) freeze_ = true;
+  if (control == Control::kResume || control == Control::kStart || control == Control::kRestart)
+    freeze_ = false;
+  WakeLocked();
   return {t.kind, before, state_};
 }
 
@@ -124,7 +159,7 @@ void Job::RequestShutdown() {
   std::lock_guard<std::mutex> lock(mu_);
   shutting_down_ = true;
   if (WorkerLiveLocked()) worker_->stop = true;
-  cv_.notify_all();
+  WakeLocked();
 }
 
 void Job::WaitEnded() {
@@ -158,31 +193,52 @@ void Job::Loop(Worker* w) {
       cv_.wait_until(lock, due, [&] { return w->stop || state_ != JobState::kRunning; });
       continue;
     }
-    if (!RunOnce(lock, grid, &slot)) break;
+    if (!RunOnce(lock, w, grid, &slot)) break;
   }
   next_due_.reset();
   w->ended = true;
   cv_.notify_all();
 }
 
-bool Job::RunOnce(std::unique_lock<std::mutex>& lock, const Grid& grid, int64_t* slot) {
+bool Job::RunOnce(std::unique_lock<std::mutex>& lock, Worker* w, const Grid& grid, int64_t* slot) {
   next_due_.reset();
   WallTime started = clock_.WallNow();
+  // Only a run that can block gets a wake fd, and only while it runs: idle jobs hold no fd.
+  UniqueFd wake;
+  if (task_->needs_control()) {
+    wake = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!wake.valid()) {
+      ++runs_;
+      ++failures_;
+      last_error_ = std::string("cannot start a run: eventfd: ") + std::strerror(errno);
+      return true;
+    }
+    run_wake_fd_ = wake.get();
+  }
   lock.unlock();
+  RunHandle control(this, w, wake.get());
+  auto emit = [this](std::string_view line) {
+    log_.Append(std::string(line));
+    if (echo_ != nullptr) echo_->Write(spec_.name, line);
+  };
   RunResult result;
   std::string fatal;
   try {
-    RunContext ctx{spec_.name, &clock_, [this](std::string_view line) {
-                     log_.Append(std::string(line));
-                     if (echo_ != nullptr) echo_->Write(spec_.name, line);
-                   }};
+    RunContext ctx{spec_.name, &clock_, emit, &control};
     result = task_->Run(ctx);
   } catch (const std::exception& e) {
     fatal = e.what();
   } catch (...) {
     fatal = "unknown exception";
   }
+  if (!result.ok && fatal.empty()) {
+    emit("[thrd] run failed: " + result.reason);
+    spdlog::warn("job {}: run failed: {}", spec_.name, result.reason);
+  }
   lock.lock();
+  run_wake_fd_ = -1;
+  pid_.reset();
+  frozen_ = false;
   if (!fatal.empty()) {
     state_ = JobState::kFailed;
     last_error_ = fatal;
@@ -214,6 +270,8 @@ JobInfo Job::Info() const {
   info.last_run = last_run_;
   if (state_ == JobState::kRunning && next_due_) info.next_run = ToWall(clock_, *next_due_);
   if (WorkerLiveLocked() && worker_->tid != 0) info.thread_id = worker_->tid;
+  info.pid = pid_;
+  info.frozen = frozen_;
   info.last_error = last_error_;
   return info;
 }

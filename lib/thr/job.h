@@ -38,6 +38,7 @@ struct JobInfo {
   std::optional<WallTime> next_run;
   std::optional<pid_t> pid;
   std::optional<pid_t> thread_id;
+  bool frozen = false;
   std::string last_error;
 };
 
@@ -61,7 +62,8 @@ class Job {
     JobState after;
   };
   // Applies `control` by the transition table and wakes the worker; never blocks on it.
-  Outcome Request(Control control);
+  // `freeze` (pause only) also freezes a run in progress until resume.
+  Outcome Request(Control control, bool freeze = false);
   // Blocks until the worker matches the requested state: a stopped or killed worker has ended,
   // a started or restarted one is running on a fresh thread.
   void Settle();
@@ -75,10 +77,12 @@ class Job {
 
  private:
   struct Worker;
+  class RunHandle;
   static void* ThreadMain(void* arg);
+  void WakeLocked();
   void Loop(Worker* w);
   // Runs the task for `*slot` with the lock released; false when the job failed.
-  bool RunOnce(std::unique_lock<std::mutex>& lock, const Grid& grid, int64_t* slot);
+  bool RunOnce(std::unique_lock<std::mutex>& lock, Worker* w, const Grid& grid, int64_t* slot);
   void SpawnLocked();
   bool WorkerLiveLocked() const;
 
@@ -99,6 +103,10 @@ class Job {
   std::optional<SteadyTime> next_due_;   // guarded by mu_; set while waiting for a slot
   std::string last_error_;               // guarded by mu_
   bool shutting_down_ = false;           // guarded by mu_
+  bool freeze_ = false;                  // guarded by mu_: pause --freeze until resume
+  int run_wake_fd_ = -1;                 // guarded by mu_: the eventfd of the run in progress
+  std::optional<pid_t> pid_;             // guarded by mu_: the run's child
+  bool frozen_ = false;                  // guarded by mu_
 };
 
 }  // namespace thr

@@ -30,7 +30,7 @@ std::shared_ptr<Job> Supervisor::Find(const std::string& name) const {
 }
 
 std::vector<ControlResult> Supervisor::Apply(Control control, const std::vector<std::string>& names,
-                                             bool all) {
+                                             bool all, bool freeze) {
   std::vector<ControlResult> results;
   std::vector<std::shared_ptr<Job>> targets;
   if (all) {
@@ -47,7 +47,7 @@ std::vector<ControlResult> Supervisor::Apply(Control control, const std::vector<
       results.push_back({names[i], Status::UnknownJob(names[i])});
       continue;
     }
-    Job::Outcome outcome = job->Request(control);
+    Job::Outcome outcome = job->Request(control, freeze);
     if (all && outcome.kind == Transition::Kind::kRefused) continue;  // --all skips these
     ControlResult r{job->name(), Status::Ok(), outcome.kind == Transition::Kind::kTo,
                     outcome.before, outcome.after};

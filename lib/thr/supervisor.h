@@ -39,8 +39,8 @@ class Supervisor {
   // Applies `control` to the named jobs (or, with `all`, to every job where the table does not
   // refuse it) and returns when each has settled: stop, kill and restart wait for the threads
   // to end, all jobs in parallel. Unknown names and refusals are reported per job.
-  std::vector<ControlResult> Apply(Control control, const std::vector<std::string>& names,
-                                   bool all);
+  std::vector<ControlResult> Apply(Control control, const std::vector<std::string>& names, bool all,
+                                   bool freeze = false);
 
   // Snapshots of the named jobs (all when `names` is empty), in config order.
   Status Snapshot(const std::vector<std::string>& names, std::vector<JobInfo>* out) const;

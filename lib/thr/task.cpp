@@ -1,7 +1,6 @@
 #include "thr/task.h"
 
 #include <ctime>
-#include <stdexcept>
 
 namespace thr {
 namespace {
@@ -16,15 +15,6 @@ class TimestampTask final : public Task {
 
  private:
   std::string format_;
-};
-
-// Until exec lands (issue 4) an exec job is accepted by the config but cannot run: its
-// thread ends `failed` with this reason rather than pretending to succeed.
-class UnsupportedExecTask final : public Task {
- public:
-  RunResult Run(RunContext&) override {
-    throw std::runtime_error("exec tasks are not supported by this build yet");
-  }
 };
 
 }  // namespace
@@ -42,7 +32,7 @@ std::string FormatTimestamp(WallTime t, const std::string& format) {
 
 std::unique_ptr<Task> MakeTask(const JobSpec& spec) {
   if (spec.task == TaskKind::kTimestamp) return std::make_unique<TimestampTask>(spec.format);
-  return std::make_unique<UnsupportedExecTask>();
+  return MakeExecTask(spec);
 }
 
 }  // namespace thr

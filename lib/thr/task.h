@@ -1,8 +1,11 @@
-// What a job runs once per slot. Built-in `timestamp` lives here; `exec` comes with process.h.
+// What a job runs once per slot: the built-in `timestamp` (task.cpp) or `exec` (task_exec.cpp).
 #pragma once
+
+#include <sys/types.h>
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,14 +17,34 @@ namespace thr {
 // What a run reports.
 struct RunResult {
   bool ok = true;
-  std::string reason;  // one line, on failure: "exit status 3"
+  bool interrupted = false;  // ended by stop or kill: counted as a run, not a failure
+  std::string reason;        // one line, on failure: "exit status 3"
 };
 
-// Handed to a run: where its output goes and the clock it reads.
+// What the operator wants of a run in progress.
+struct RunWants {
+  bool stop = false;    // end it gracefully (stop_signal, then SIGKILL after stop_timeout)
+  bool kill = false;    // end it now
+  bool freeze = false;  // SIGSTOP it (pause --freeze) until this turns false
+};
+
+// The job's side of a run in progress. Implemented by Job; thread-safe.
+class RunControl {
+ public:
+  virtual ~RunControl() = default;
+  // An eventfd that becomes readable whenever wants() may have changed.
+  virtual int wake_fd() const = 0;
+  virtual RunWants wants() const = 0;
+  // Publishes the run's pid (nullopt when it has ended) and whether it is frozen, for status.
+  virtual void Report(std::optional<pid_t> pid, bool frozen) = 0;
+};
+
+// Handed to a run: where its output goes, the clock, and the job's control.
 struct RunContext {
   std::string_view job;
   const Clock* clock;
   std::function<void(std::string_view line)> emit;
+  RunControl* control;  // set when the task says needs_control()
 };
 
 class Task {
@@ -29,9 +52,12 @@ class Task {
   virtual ~Task() = default;
   // One run. Throwing means the job cannot go on: it ends `failed`.
   virtual RunResult Run(RunContext& ctx) = 0;
+  // True if a run can block (a child process), so it needs RunContext::control.
+  virtual bool needs_control() const { return false; }
 };
 
 std::unique_ptr<Task> MakeTask(const JobSpec& spec);
+std::unique_ptr<Task> MakeExecTask(const JobSpec& spec);
 
 // The timestamp task's line: Unix seconds, or `format` (strftime, local time) when set.
 std::string FormatTimestamp(WallTime t, const std::string& format);

@@ -20,7 +20,7 @@ Status HandleControl(Control control, Supervisor& sup, const nlohmann::json& req
   if (freeze && control != Control::kPause)
     return Status::BadRequest("\"freeze\" applies to pause only");
 
-  std::vector<ControlResult> results = sup.Apply(control, names, all);
+  std::vector<ControlResult> results = sup.Apply(control, names, all, freeze);
   nlohmann::json jobs = nlohmann::json::array();
   Status first_error;
   std::string messages;

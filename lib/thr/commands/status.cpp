@@ -29,6 +29,7 @@ nlohmann::json InfoJson(const JobInfo& info) {
       {"next_run", OptionalTime(info.next_run)},
       {"pid", OptionalValue(info.pid)},
       {"thread_id", OptionalValue(info.thread_id)},
+      {"frozen", info.frozen},
       {"last_error",
        info.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.last_error)},
   };
