@@ -45,7 +45,7 @@ TEST_CASE("IsoTime: ParseIsoUtc reads back what FormatIsoUtc writes") {
 }
 
 TEST_CASE("IsoTime: ParseIsoUtc rejects text not in the exact format") {
-  for (const char* text : {
+  for (const std::string text : {
            "",
            "2026-11-26T07:30:00.250",    // no Z
            "2026-11-26T07:30:00.250z",   // lower-case z
@@ -68,7 +68,7 @@ TEST_CASE("IsoTime: ParseIsoUtc rejects text not in the exact format") {
 // Remove should_fail once ParseIsoUtc checks each character and field range.
 TEST_CASE("IsoTime: ParseIsoUtc rejects signed, blank-padded and out-of-range fields" *
           doctest::should_fail()) {
-  for (const char* text : {
+  for (const std::string text : {
            "2026-13-26T07:30:00.250Z",  // month 13
            "2026-02-30T07:30:00.250Z",  // 30 February
            "2026-11-26T24:30:00.250Z",  // hour 24
