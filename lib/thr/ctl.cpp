@@ -29,6 +29,30 @@ std::string Relative(const nlohmann::json& iso) {
   return future ? "in " + text : text + " ago";
 }
 
+// Replies come from another process: read them without ever throwing on a wrong type.
+const nlohmann::json& Member(const nlohmann::json& object, const char* key) {
+  static const nlohmann::json kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
+}
+
+std::string Text(const nlohmann::json& object, const char* key, const char* fallback) {
+  const nlohmann::json& v = Member(object, key);
+  return v.is_string() ? v.get<std::string>() : fallback;
+}
+
+bool Flag(const nlohmann::json& object, const char* key) {
+  const nlohmann::json& v = Member(object, key);
+  return v.is_boolean() && v.get<bool>();
+}
+
+const nlohmann::json& Jobs(const nlohmann::json& reply) {
+  static const nlohmann::json kEmpty = nlohmann::json::array();
+  const nlohmann::json& jobs = Member(reply, "jobs");
+  return jobs.is_array() ? jobs : kEmpty;
+}
+
 std::string Cell(const nlohmann::json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_null()) return "-";
@@ -38,13 +62,11 @@ std::string Cell(const nlohmann::json& v) {
 void PrintStatus(const nlohmann::json& reply, std::FILE* out) {
   std::vector<std::vector<std::string>> rows = {
       {"NAME", "TASK", "STATE", "RUNS", "FAILED", "MISSED", "LAST", "NEXT"}};
-  for (const auto& job : reply.value("jobs", nlohmann::json::array())) {
-    rows.push_back(
-        {Cell(job.value("name", nlohmann::json())), Cell(job.value("task", nlohmann::json())),
-         Cell(job.value("state", nlohmann::json())), Cell(job.value("runs", nlohmann::json())),
-         Cell(job.value("failures", nlohmann::json())), Cell(job.value("missed", nlohmann::json())),
-         Relative(job.value("last_run", nlohmann::json())),
-         Relative(job.value("next_run", nlohmann::json()))});
+  for (const auto& job : Jobs(reply)) {
+    rows.push_back({Cell(Member(job, "name")), Cell(Member(job, "task")),
+                    Cell(Member(job, "state")), Cell(Member(job, "runs")),
+                    Cell(Member(job, "failures")), Cell(Member(job, "missed")),
+                    Relative(Member(job, "last_run")), Relative(Member(job, "next_run"))});
   }
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& row : rows) {
@@ -61,15 +83,15 @@ void PrintStatus(const nlohmann::json& reply, std::FILE* out) {
 }
 
 void PrintControl(const nlohmann::json& reply, std::FILE* out, std::FILE* err) {
-  for (const auto& job : reply.value("jobs", nlohmann::json::array())) {
-    std::string name = job.value("name", "?");
-    if (job.value("ok", false)) {
-      std::string state = job.value("state", "?");
-      std::fprintf(out, job.value("changed", false) ? "%s: %s\n" : "%s: already %s\n", name.c_str(),
+  for (const auto& job : Jobs(reply)) {
+    std::string name = Text(job, "name", "?");
+    if (Flag(job, "ok")) {
+      std::string state = Text(job, "state", "?");
+      std::fprintf(out, Flag(job, "changed") ? "%s: %s\n" : "%s: already %s\n", name.c_str(),
                    state.c_str());
     } else {
-      const auto& e = job.value("error", nlohmann::json::object());
-      std::fprintf(err, "thrctl: %s\n", e.value("message", std::string("failed")).c_str());
+      std::string message = Text(Member(job, "error"), "message", "failed");
+      std::fprintf(err, "thrctl: %s\n", message.c_str());  // the message names the job
     }
   }
 }
@@ -128,13 +150,13 @@ void PrintReply(const std::string& command, const nlohmann::json& reply, std::FI
   if (command == "status") {
     PrintStatus(reply, out);
   } else if (command == "logs") {
-    for (const auto& line : reply.value("lines", nlohmann::json::array())) {
-      std::fprintf(out, "%s\n", Cell(line).c_str());
+    const nlohmann::json& lines = Member(reply, "lines");
+    if (lines.is_array()) {
+      for (const auto& line : lines) std::fprintf(out, "%s\n", Cell(line).c_str());
     }
   } else if (command == "ping") {
-    std::fprintf(out, "thrd %s is up (pid %s)\n",
-                 Cell(reply.value("version", nlohmann::json())).c_str(),
-                 Cell(reply.value("pid", nlohmann::json())).c_str());
+    std::fprintf(out, "thrd %s is up (pid %s)\n", Cell(Member(reply, "version")).c_str(),
+                 Cell(Member(reply, "pid")).c_str());
   } else {
     PrintControl(reply, out, err);
   }
@@ -165,7 +187,7 @@ int RunCtl(const CtlOptions& options) {
   } else {
     PrintReply(options.command, reply, stdout, stderr);
     // Control commands name each failed job themselves; others print the one error.
-    bool per_job = reply.contains("jobs") && options.command != "status";
+    bool per_job = !Jobs(reply).empty() && options.command != "status";
     if (!result.ok() && !per_job) std::fprintf(stderr, "thrctl: %s\n", result.message().c_str());
   }
   return result.ok() ? kExitOk : kExitFailed;

@@ -90,6 +90,11 @@ Status ParseDuration(std::string_view text, Duration* out) {
       return Status::InvalidConfig("invalid duration \"" + std::string(text) +
                                    "\": a number needs a unit (ms, s, m, h, d)");
     }
+    if (unit[0] == '.') {
+      return Status::InvalidConfig("invalid duration \"" + std::string(text) +
+                                   "\": a fraction is allowed only in plain seconds (\"1.5\"); "
+                                   "else use a smaller unit (1s500ms)");
+    }
     size_t u = 0;
     while (u < kUnits.size() && kUnits[u].name != unit) ++u;
     if (u == kUnits.size()) {

@@ -23,19 +23,34 @@ std::string FormatIsoUtc(std::chrono::system_clock::time_point t) {
 }
 
 std::optional<std::chrono::system_clock::time_point> ParseIsoUtc(std::string_view text) {
-  if (text.size() != 24) return std::nullopt;
+  // Exactly "YYYY-MM-DDTHH:MM:SS.mmmZ": check every character, then every field's range.
+  constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.dddZ";
+  if (text.size() != kShape.size()) return std::nullopt;
+  for (size_t i = 0; i < kShape.size(); ++i) {
+    bool digit = text[i] >= '0' && text[i] <= '9';
+    if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) return std::nullopt;
+  }
+  auto field = [&](size_t pos, size_t len) {
+    int v = 0;
+    for (size_t i = pos; i < pos + len; ++i) v = v * 10 + (text[i] - '0');
+    return v;
+  };
   std::tm utc{};
-  int ms = 0;
-  char z = 0;
-  std::string s(text);
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &utc.tm_year, &utc.tm_mon,
-                  &utc.tm_mday, &utc.tm_hour, &utc.tm_min, &utc.tm_sec, &ms, &z) != 8 ||
-      z != 'Z') {
+  utc.tm_year = field(0, 4) - 1900;
+  utc.tm_mon = field(5, 2) - 1;
+  utc.tm_mday = field(8, 2);
+  utc.tm_hour = field(11, 2);
+  utc.tm_min = field(14, 2);
+  utc.tm_sec = field(17, 2);
+  int ms = field(20, 3);
+  if (utc.tm_mon > 11 || utc.tm_mday < 1 || utc.tm_hour > 23 || utc.tm_min > 59 ||
+      utc.tm_sec > 59) {
     return std::nullopt;
   }
-  utc.tm_year -= 1900;
-  utc.tm_mon -= 1;
-  std::time_t secs = ::timegm(&utc);
+  std::tm check = utc;
+  std::time_t secs = ::timegm(&check);
+  // timegm normalizes out-of-range days (Feb 30 -> Mar 2); such a date is not valid.
+  if (check.tm_mday != utc.tm_mday || check.tm_mon != utc.tm_mon) return std::nullopt;
   return std::chrono::system_clock::from_time_t(secs) + std::chrono::milliseconds(ms);
 }
 

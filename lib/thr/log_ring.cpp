@@ -4,6 +4,7 @@ namespace thr {
 
 void LogRing::Append(std::string line) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (capacity_ == 0) return;
   if (lines_.size() == capacity_) lines_.pop_front();
   lines_.push_back(std::move(line));
   ++total_;

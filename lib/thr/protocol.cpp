@@ -43,6 +43,7 @@ Status DecodeRequest(std::string_view line, Request* out) {
 nlohmann::json OkReply(nlohmann::json result) {
   nlohmann::json reply = {{"ok", true}};
   if (result.is_object()) reply.update(result);
+  reply["ok"] = true;
   return reply;
 }
 
@@ -59,9 +60,15 @@ Status ReplyStatus(const nlohmann::json& reply) {
     return Status::Internal("malformed reply from thrd");
   }
   if (reply["ok"].get<bool>()) return Status::Ok();
-  const nlohmann::json& err = reply.value("error", nlohmann::json::object());
-  std::string code = err.is_object() ? err.value("code", "internal") : "internal";
-  std::string message = err.is_object() ? err.value("message", "unknown error") : "unknown error";
+  std::string code = "internal", message = "unknown error";
+  auto err = reply.find("error");
+  if (err != reply.end() && err->is_object()) {
+    auto c = err->find("code");
+    auto m = err->find("message");
+    bool well_formed = (c == err->end() || c->is_string()) && (m == err->end() || m->is_string());
+    if (well_formed && c != err->end()) code = c->get<std::string>();
+    if (well_formed && m != err->end()) message = m->get<std::string>();
+  }
   Status::Code c = Status::CodeFromName(code);
   return Status::FromCode(c == Status::Code::kOk ? Status::Code::kInternal : c, message);
 }

@@ -97,9 +97,15 @@ Status Server::Listen(const std::string& path) {
     if (errno == EADDRINUSE) return Status::Refused("another thrd is already serving " + path);
     return Status::Io("bind " + path, errno);
   }
+  // From here on the file is ours: remove it again on any failure.
+  auto fail = [&path](const std::string& what) {
+    Status s = Status::Io(what + " " + path, errno);
+    ::unlink(path.c_str());
+    return s;
+  };
+  if (::chmod(path.c_str(), 0660) != 0) return fail("chmod");
+  if (::listen(fd.get(), 128) != 0) return fail("listen");
   path_ = path;
-  if (::chmod(path.c_str(), 0660) != 0) return Status::Io("chmod " + path, errno);
-  if (::listen(fd.get(), 128) != 0) return Status::Io("listen " + path, errno);
   wake_fd_ = UniqueFd(::eventfd(0, EFD_CLOEXEC));
   if (!wake_fd_.valid()) return Status::Io("eventfd", errno);
   listen_fd_ = std::move(fd);

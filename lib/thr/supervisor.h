@@ -42,7 +42,8 @@ class Supervisor {
   std::vector<ControlResult> Apply(Control control, const std::vector<std::string>& names, bool all,
                                    bool freeze = false);
 
-  // Snapshots of the named jobs (all when `names` is empty), in config order.
+  // Snapshots of the named jobs in the order named, or of all jobs in config order when
+  // `names` is empty. Unknown names are left out and reported as the first error.
   Status Snapshot(const std::vector<std::string>& names, std::vector<JobInfo>* out) const;
 
   // nullptr if no job has that name.

@@ -188,6 +188,14 @@ TEST_CASE("Config: a missing file is an invalid config naming the path and the r
   Contains(s.message(), "No such file or directory");
 }
 
+TEST_CASE("Config: a directory is refused as a config file") {
+  test::TempDir dir;
+  Config config;
+  Status s = LoadConfig(dir.path(), &config);
+  CHECK(s.code() == Status::Code::kInvalidConfig);
+  Contains(s.message(), "config " + dir.path() + ": is a directory");
+}
+
 TEST_CASE("Config: unknown keys are errors with a suggestion") {
   SUBCASE("top level") {
     std::string msg = ParseFails(R"({"jobs": [], "sockett": "/x"})");
@@ -202,6 +210,11 @@ TEST_CASE("Config: unknown keys are errors with a suggestion") {
     std::string msg =
         ParseFails(OneJob(R"("name": "x", "task": "timestamp", "every": "1s", "evry": "2s")"));
     Contains(msg, "config t.json: job \"x\": unknown key \"evry\" (did you mean \"every\"?)");
+  }
+  SUBCASE("a misspelt key is reported as unknown, not as the missing key it was meant to be") {
+    std::string msg = ParseFails(OneJob(R"("name": "x", "task": "timestamp", "evry": "2s")"));
+    Contains(msg, "job \"x\": unknown key \"evry\" (did you mean \"every\"?)");
+    CHECK(msg.find("missing") == std::string::npos);
   }
 }
 
@@ -239,12 +252,11 @@ TEST_CASE("Config: a bad job name is refused") {
              "job #1: key \"name\": \"" + name + "\"");
   }
   SUBCASE("bad characters") {
-    for (const char* name : {"a b", "a/b", "a:b", "caf\u00e9", "x\\ty"}) {
+    for (const std::string name : {"a b", "a/b", "a:b", "caf\u00e9", "x\\ty"}) {
       CAPTURE(name);
-      Contains(
-          ParseFails(OneJob(R"("name": ")" + std::string(name) +
-                            R"(", "task": "timestamp", "every": "1s")")),
-          "job #1: key \"name\"");
+      Contains(ParseFails(OneJob(R"("name": ")" + std::string(name) +
+                                 R"(", "task": "timestamp", "every": "1s")")),
+               "job #1: key \"name\"");
     }
   }
   SUBCASE("not a string") {
@@ -292,8 +304,8 @@ TEST_CASE("Config: every is at least 10ms") {
 
 TEST_CASE("Config: a key of the other task kind is refused") {
   SUBCASE("exec-only keys on a timestamp job") {
-    for (const char* key_value : {R"("command": "true")", R"("cwd": "/")", R"("env": {"A": "1"})",
-                                  R"("timeout": "1s")"}) {
+    for (const std::string key_value :
+         {R"("command": "true")", R"("cwd": "/")", R"("env": {"A": "1"})", R"("timeout": "1s")"}) {
       CAPTURE(key_value);
       std::string key = std::string(key_value).substr(0, std::string(key_value).find(':'));
       Contains(ParseFails(OneJob(R"("name": "x", "task": "timestamp", "every": "1s", )" +
@@ -302,9 +314,10 @@ TEST_CASE("Config: a key of the other task kind is refused") {
     }
   }
   SUBCASE("format on an exec job") {
-    Contains(ParseFails(OneJob(
-                 R"("name": "x", "task": "exec", "command": "true", "every": "1s", "format": "%s")")),
-             "job \"x\": key \"format\" applies to timestamp jobs only");
+    Contains(
+        ParseFails(OneJob(
+            R"("name": "x", "task": "exec", "command": "true", "every": "1s", "format": "%s")")),
+        "job \"x\": key \"format\" applies to timestamp jobs only");
   }
   SUBCASE("an unknown task") {
     Contains(ParseFails(OneJob(R"("name": "x", "task": "shell", "every": "1s")")),
@@ -313,7 +326,7 @@ TEST_CASE("Config: a key of the other task kind is refused") {
 }
 
 TEST_CASE("Config: start is one of running, paused, stopped") {
-  for (const char* value : {R"("killed")", R"("failed")", R"("run")", "1"}) {
+  for (const std::string value : {R"("killed")", R"("failed")", R"("run")", "1"}) {
     CAPTURE(value);
     Contains(ParseFails(OneJob(R"("name": "x", "task": "timestamp", "every": "1s", "start": )" +
                                std::string(value))),

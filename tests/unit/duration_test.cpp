@@ -4,7 +4,6 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 namespace thr {
@@ -132,8 +131,7 @@ TEST_CASE("Duration: a zero or negative JSON number is refused") {
   Duration d{-1};
   CHECK(ParseDurationJson(nlohmann::json(0), &d).message().find("at least 1ms") !=
         std::string::npos);
-  CHECK(ParseDurationJson(nlohmann::json(-1), &d).message().find("negative") !=
-        std::string::npos);
+  CHECK(ParseDurationJson(nlohmann::json(-1), &d).message().find("negative") != std::string::npos);
   CHECK(ParseDurationJson(nlohmann::json(-0.5), &d).message().find("negative") !=
         std::string::npos);
   CHECK(d == Duration(-1));
@@ -161,7 +159,7 @@ TEST_CASE("Duration: FormatDuration output parses back to the same value") {
     CHECK(back == Duration(ms));
   }
   SUBCASE("and canonical text formats back to itself") {
-    for (const char* text : {"250ms", "1s", "5m", "1h30m", "1m30s", "2d", "1d1h1m1s1ms"}) {
+    for (const std::string text : {"250ms", "1s", "5m", "1h30m", "1m30s", "2d", "1d1h1m1s1ms"}) {
       CAPTURE(text);
       Duration d{0};
       REQUIRE(ParseDuration(text, &d).ok());

@@ -41,8 +41,9 @@ TEST_CASE("JobState: every cell of the transition table matches the contract") {
   int cells = 0;
   for (int c = 0; c < kControlCount; ++c) {
     for (int s = 0; s < kJobStateCount; ++s) {
-      CAPTURE(ControlName(kControls[c]));
-      CAPTURE(StateName(kStates[s]));
+      std::string control(ControlName(kControls[c])), state(StateName(kStates[s]));
+      CAPTURE(control);
+      CAPTURE(state);
       CHECK(Cell(Next(kStates[s], kControls[c])) == kExpected[c][s]);
       ++cells;
     }

@@ -3,9 +3,8 @@
 // a poll with a generous deadline (test_util.h), scaled by THRD_TEST_TIME_SCALE.
 #include "thr/job.h"
 
-#include <fcntl.h>
-
 #include <doctest/doctest.h>
+#include <fcntl.h>
 
 #include <chrono>
 #include <ctime>
@@ -84,8 +83,8 @@ TEST_CASE("Job: a 20ms job runs several times on its grid") {
   SUBCASE("next_run is set while it waits for a slot, and is at most one period ahead") {
     REQUIRE(test::WaitUntil([&] { return h.Info().next_run.has_value(); }));
     // Loose: the snapshot may be a little old by the time it is compared.
-    CHECK(*h.Info().next_run <= std::chrono::system_clock::now() + milliseconds(20) +
-                                    test::Scaled(Duration(1'000)));
+    CHECK(*h.Info().next_run <=
+          std::chrono::system_clock::now() + milliseconds(20) + test::Scaled(Duration(1'000)));
   }
 }
 

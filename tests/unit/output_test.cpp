@@ -2,9 +2,8 @@
 // stall a job when the output is blocked.
 #include "thr/output.h"
 
-#include <fcntl.h>
-
 #include <doctest/doctest.h>
+#include <fcntl.h>
 
 #include <string>
 
@@ -22,7 +21,8 @@ TEST_CASE("Output: each line is written as \"job: line\"") {
     echo.Write("empty", "");
     CHECK(echo.dropped() == 0);
   }  // the destructor writes what is queued
-  CHECK(test::ReadAvailable(pipe.read_end.get()) == "tick: 1795678200\nsync: sent 3 files\nempty: \n");
+  CHECK(test::ReadAvailable(pipe.read_end.get()) ==
+        "tick: 1795678200\nsync: sent 3 files\nempty: \n");
 }
 
 TEST_CASE("Output: lines reach the fd while the echo lives") {

@@ -162,9 +162,9 @@ TEST_CASE("Protocol: OkReply merges the result into {\"ok\":true}") {
 
 TEST_CASE("Protocol: ErrorReply carries the code name and message") {
   nlohmann::json reply = ErrorReply(Status::UnknownJob("nope"));
-  CHECK(reply == nlohmann::json{
-                     {"ok", false},
-                     {"error", {{"code", "unknown_job"}, {"message", "no job named 'nope'"}}}});
+  CHECK(reply ==
+        nlohmann::json{{"ok", false},
+                       {"error", {{"code", "unknown_job"}, {"message", "no job named 'nope'"}}}});
 
   SUBCASE("with a result, whose ok cannot override false") {
     nlohmann::json with = ErrorReply(Status::Refused("job a is stopped; use start"),
@@ -199,6 +199,17 @@ TEST_CASE("Protocol: ReplyStatus reads a reply back into a Status") {
           Status::Code::kInternal);
     CHECK(ReplyStatus({{"ok", false}, {"error", {{"code", "ok"}, {"message", "m"}}}}).code() ==
           Status::Code::kInternal);
+  }
+}
+
+TEST_CASE("Protocol: ReplyStatus treats an error with non-string members as internal") {
+  for (const nlohmann::json& reply :
+       {nlohmann::json{{"ok", false}, {"error", {{"code", 5}, {"message", "m"}}}},
+        nlohmann::json{{"ok", false}, {"error", {{"code", "refused"}, {"message", 3}}}}}) {
+    CAPTURE(reply.dump());
+    Status s;
+    CHECK_NOTHROW(s = ReplyStatus(reply));
+    CHECK(s.code() == Status::Code::kInternal);
   }
 }
 

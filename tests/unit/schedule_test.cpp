@@ -38,9 +38,7 @@ TEST_CASE("Schedule: FirstSlotAtOrAfter is exact at slot boundaries") {
   SUBCASE("one nanosecond before a due time it is that slot") {
     CHECK(kGrid.FirstSlotAtOrAfter(At(200) - nanoseconds(1)) == 2);
   }
-  SUBCASE("between due times it is the next one") {
-    CHECK(kGrid.FirstSlotAtOrAfter(At(250)) == 3);
-  }
+  SUBCASE("between due times it is the next one") { CHECK(kGrid.FirstSlotAtOrAfter(At(250)) == 3); }
 }
 
 TEST_CASE("Schedule: a run that ends before the next due time misses nothing") {
@@ -94,7 +92,9 @@ TEST_CASE("Schedule: resuming before the pending slot keeps it") {
 }
 
 TEST_CASE("Schedule: resuming later skips to the next slot of the same grid") {
-  SUBCASE("just past the pending slot") { CHECK(AfterPause(kGrid, 3, At(300) + nanoseconds(1)) == 4); }
+  SUBCASE("just past the pending slot") {
+    CHECK(AfterPause(kGrid, 3, At(300) + nanoseconds(1)) == 4);
+  }
   SUBCASE("many slots later") {
     // Slots 3..10 passed while paused; they are skipped, and 11 (1100) is next: no burst.
     int64_t slot = AfterPause(kGrid, 3, At(1050));

@@ -2,12 +2,11 @@
 // thr::Client and by a raw socket for what Client cannot send.
 #include "thr/server.h"
 
+#include <doctest/doctest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <doctest/doctest.h>
 
 #include <cstring>
 #include <filesystem>
@@ -92,7 +91,7 @@ TEST_CASE("Server: Dispatch answers status with every job and the contract's fie
   REQUIRE(reply["jobs"].is_array());
   REQUIRE(reply["jobs"].size() == 2);
   const nlohmann::json& a = reply["jobs"][0];
-  for (const char* field :
+  for (const std::string field :
        {"name", "task", "state", "runs", "failures", "missed", "last_run", "next_run", "pid"}) {
     CAPTURE(field);
     CHECK(a.contains(field));
@@ -127,8 +126,8 @@ TEST_CASE("Server: Dispatch of pause names each job's result") {
     nlohmann::json reply = Dispatch(h.sup, R"({"cmd":"pause","jobs":["a","nope"]})");
     CHECK(reply["ok"] == false);
     REQUIRE(reply["jobs"].size() == 2);
-    CHECK(reply["jobs"][0] == nlohmann::json{{"name", "a"}, {"ok", true}, {"state", "paused"},
-                                             {"changed", true}});
+    CHECK(reply["jobs"][0] ==
+          nlohmann::json{{"name", "a"}, {"ok", true}, {"state", "paused"}, {"changed", true}});
     CHECK(Dispatch(h.sup, R"({"cmd":"status","jobs":["a"]})")["jobs"][0]["state"] == "paused");
   }
   SUBCASE("a refused transition") {

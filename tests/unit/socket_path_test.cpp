@@ -44,7 +44,8 @@ TEST_CASE("SocketPath: thrd takes flag, then config, then THRD_SOCKET, then XDG,
   CHECK(std::string(kSystemSocketPath) == "/run/thrd/thrd.sock");
 }
 
-TEST_CASE("SocketPath: thrctl takes flag, then THRD_SOCKET, then an existing XDG socket, then /run") {
+TEST_CASE(
+    "SocketPath: thrctl takes flag, then THRD_SOCKET, then an existing XDG socket, then /run") {
   FakeEnv fake;
   fake.vars = {{"THRD_SOCKET", "/env/thrd.sock"}, {"XDG_RUNTIME_DIR", "/run/user/1000"}};
   fake.existing = {"/run/user/1000/thrd.sock"};

@@ -21,7 +21,7 @@ TEST_CASE("Status: the default status is ok") {
 }
 
 TEST_CASE("Status: every code has a wire name that maps back to it") {
-  const std::pair<Code, const char*> names[] = {
+  const std::pair<Code, std::string> names[] = {
       {Code::kOk, "ok"},
       {Code::kInvalidConfig, "invalid_config"},
       {Code::kBadRequest, "bad_request"},
@@ -34,7 +34,10 @@ TEST_CASE("Status: every code has a wire name that maps back to it") {
       {Code::kIo, "io_error"},
       {Code::kInternal, "internal"},
   };
-  for (const auto& [code, name] : names) {
+  for (const auto& entry : names) {
+    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const Code code = entry.first;
+    const std::string& name = entry.second;
     CAPTURE(name);
     CHECK(Status::CodeName(code) == name);
     CHECK(Status::CodeFromName(name) == code);

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -16,8 +17,6 @@
 #include <system_error>
 #include <thread>
 #include <utility>
-
-#include <spdlog/spdlog.h>
 
 #include "thr/duration.h"
 #include "thr/fd.h"
@@ -124,7 +123,8 @@ class IgnoreSigpipe {
 struct Pipe {
   Pipe() {
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+      throw std::system_error(errno, std::generic_category(), "pipe2");
     read_end.Reset(fds[0]);
     write_end.Reset(fds[1]);
   }

@@ -1,0 +1,187 @@
+// thrctl's side after argument parsing: the request it sends and what it prints.
+#include "thr/ctl.h"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+#include "thr/iso_time.h"
+
+namespace thr {
+namespace {
+
+CtlOptions Command(const std::string& command, std::vector<std::string> jobs = {}) {
+  CtlOptions options;
+  options.command = command;
+  options.jobs = std::move(jobs);
+  return options;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// The whitespace-separated words of `line`.
+std::vector<std::string> Words(const std::string& line) {
+  std::vector<std::string> words;
+  std::istringstream in(line);
+  for (std::string word; in >> word;) words.push_back(word);
+  return words;
+}
+
+TEST_CASE("Ctl: BuildRequest gives each command's request shape") {
+  SUBCASE("status of every job") {
+    CHECK(BuildRequest(Command("status")) == nlohmann::json{{"cmd", "status"}});
+  }
+  SUBCASE("status of named jobs") {
+    CHECK(BuildRequest(Command("status", {"a", "b"})) ==
+          nlohmann::json{{"cmd", "status"}, {"jobs", {"a", "b"}}});
+  }
+  SUBCASE("a control command on named jobs") {
+    for (const std::string command : {"pause", "resume", "stop", "kill", "start", "restart"}) {
+      CAPTURE(command);
+      CHECK(BuildRequest(Command(command, {"sync"})) ==
+            nlohmann::json{{"cmd", command}, {"jobs", {"sync"}}});
+    }
+  }
+  SUBCASE("--all instead of names") {
+    CtlOptions options = Command("stop");
+    options.all = true;
+    CHECK(BuildRequest(options) == nlohmann::json{{"cmd", "stop"}, {"all", true}});
+  }
+  SUBCASE("pause --freeze") {
+    CtlOptions options = Command("pause", {"sync"});
+    options.freeze = true;
+    CHECK(BuildRequest(options) ==
+          nlohmann::json{{"cmd", "pause"}, {"jobs", {"sync"}}, {"freeze", true}});
+  }
+  SUBCASE("logs with -n") {
+    CtlOptions options = Command("logs", {"tick"});
+    options.lines = 5;
+    CHECK(BuildRequest(options) == nlohmann::json{{"cmd", "logs"}, {"job", "tick"}, {"lines", 5}});
+  }
+  SUBCASE("logs without -n") {
+    CHECK(BuildRequest(Command("logs", {"tick"})) ==
+          nlohmann::json{{"cmd", "logs"}, {"job", "tick"}});
+  }
+  SUBCASE("ping") { CHECK(BuildRequest(Command("ping")) == nlohmann::json{{"cmd", "ping"}}); }
+}
+
+TEST_CASE("Ctl: stop, kill and restart wait for jobs; the others answer at once") {
+  for (const std::string command : {"stop", "kill", "restart"}) {
+    CAPTURE(command);
+    CHECK(WaitsForJobs(command));
+  }
+  for (const std::string command : {"pause", "resume", "start", "status", "logs", "ping"}) {
+    CAPTURE(command);
+    CHECK_FALSE(WaitsForJobs(command));
+  }
+}
+
+TEST_CASE("Ctl: a status reply prints as a table with a header") {
+  using std::chrono::seconds;
+  auto now = std::chrono::system_clock::now();
+  nlohmann::json reply = {{"ok", true},
+                          {"jobs",
+                           {{{"name", "tick"},
+                             {"task", "timestamp"},
+                             {"state", "running"},
+                             {"runs", 12},
+                             {"failures", 0},
+                             {"missed", 1},
+                             {"last_run", FormatIsoUtc(now - seconds(30))},
+                             {"next_run", FormatIsoUtc(now + seconds(60))},
+                             {"pid", nullptr}},
+                            {{"name", "a-much-longer-name"},
+                             {"task", "exec"},
+                             {"state", "stopped"},
+                             {"runs", 0},
+                             {"failures", 0},
+                             {"missed", 0},
+                             {"last_run", nullptr},
+                             {"next_run", nullptr},
+                             {"pid", nullptr}}}}};
+  test::TmpFile out, err;
+  PrintReply("status", reply, out.get(), err.get());
+  CHECK(err.Contents().empty());
+
+  std::vector<std::string> lines = Lines(out.Contents());
+  REQUIRE(lines.size() == 3);
+  CHECK(Words(lines[0]) == std::vector<std::string>{"NAME", "TASK", "STATE", "RUNS", "FAILED",
+                                                    "MISSED", "LAST", "NEXT"});
+  CHECK(lines[0].rfind("NAME", 0) == 0);
+
+  std::vector<std::string> tick = Words(lines[1]);
+  REQUIRE(tick.size() == 10);  // LAST and NEXT are two words each: "30s ago", "in 59s"
+  CHECK(tick[0] == "tick");
+  CHECK(tick[1] == "timestamp");
+  CHECK(tick[2] == "running");
+  CHECK(tick[3] == "12");
+  CHECK(tick[4] == "0");
+  CHECK(tick[5] == "1");
+  // Relative times, loosely: the exact seconds depend on when this line runs.
+  CHECK(tick[6].back() == 's');
+  CHECK(tick[7] == "ago");
+  CHECK(tick[8] == "in");
+
+  CHECK(Words(lines[2]) ==
+        std::vector<std::string>{"a-much-longer-name", "exec", "stopped", "0", "0", "0", "-", "-"});
+  // Columns line up: each column starts at the same offset in every line.
+  CHECK(lines[0].find("TASK") == lines[1].find("timestamp"));
+  CHECK(lines[0].find("TASK") == lines[2].find("exec"));
+  CHECK(lines[0].find("STATE") == lines[2].find("stopped"));
+}
+
+TEST_CASE("Ctl: a control reply prints each job, saying already for a no-op") {
+  nlohmann::json reply = {
+      {"ok", true},
+      {"jobs",
+       {{{"name", "a"}, {"ok", true}, {"state", "paused"}, {"changed", true}},
+        {{"name", "b"}, {"ok", true}, {"state", "paused"}, {"changed", false}}}}};
+  test::TmpFile out, err;
+  PrintReply("pause", reply, out.get(), err.get());
+  CHECK(out.Contents() == "a: paused\nb: already paused\n");
+  CHECK(err.Contents().empty());
+}
+
+TEST_CASE("Ctl: a failed job in a control reply goes to the err stream") {
+  nlohmann::json reply = {
+      {"ok", false},
+      {"error", {{"code", "unknown_job"}, {"message", "no job named 'nope'"}}},
+      {"jobs",
+       {{{"name", "a"}, {"ok", true}, {"state", "stopped"}, {"changed", true}},
+        {{"name", "nope"},
+         {"ok", false},
+         {"error", {{"code", "unknown_job"}, {"message", "no job named 'nope'"}}}},
+        {{"name", "c"},
+         {"ok", false},
+         {"error", {{"code", "refused"}, {"message", "job c is stopped; use start"}}}}}}};
+  test::TmpFile out, err;
+  PrintReply("stop", reply, out.get(), err.get());
+  CHECK(out.Contents() == "a: stopped\n");
+  CHECK(err.Contents() == "thrctl: no job named 'nope'\nthrctl: job c is stopped; use start\n");
+}
+
+TEST_CASE("Ctl: logs and ping replies print for people") {
+  test::TmpFile out, err;
+  SUBCASE("logs prints the raw lines, oldest first") {
+    PrintReply("logs", {{"ok", true}, {"job", "tick"}, {"lines", {"1", "2", "3"}}}, out.get(),
+               err.get());
+    CHECK(out.Contents() == "1\n2\n3\n");
+  }
+  SUBCASE("ping names the version and pid") {
+    PrintReply("ping", {{"ok", true}, {"version", "0.1.0"}, {"pid", 42}}, out.get(), err.get());
+    CHECK(out.Contents() == "thrd 0.1.0 is up (pid 42)\n");
+  }
+  CHECK(err.Contents().empty());
+}
+
+}  // namespace
+}  // namespace thr
