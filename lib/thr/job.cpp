@@ -62,10 +62,13 @@ class Job::RunHandle final : public RunControl {
 };
 
 Job::Job(JobSpec spec, const Clock& clock, OutputEcho* echo)
+    : Job(spec, clock, echo, MakeTask(spec)) {}
+
+Job::Job(JobSpec spec, const Clock& clock, OutputEcho* echo, std::unique_ptr<Task> task)
     : spec_(std::move(spec)),
       clock_(clock),
       echo_(echo),
-      task_(MakeTask(spec_)),
+      task_(std::move(task)),
       log_(spec_.log_lines) {}
 
 Job::~Job() {

@@ -46,6 +46,8 @@ struct JobInfo {
 class Job {
  public:
   Job(JobSpec spec, const Clock& clock, OutputEcho* echo);
+  // With a given task instead of MakeTask(spec) (tests).
+  Job(JobSpec spec, const Clock& clock, OutputEcho* echo, std::unique_ptr<Task> task);
   ~Job();  // stops the worker (as `kill` would) and joins it
   Job(const Job&) = delete;
   Job& operator=(const Job&) = delete;

@@ -1,6 +1,9 @@
 #include "thr/task.h"
 
+#include <cstdlib>
 #include <ctime>
+#include <stdexcept>
+#include <string_view>
 
 namespace thr {
 namespace {
@@ -17,6 +20,28 @@ class TimestampTask final : public Task {
   std::string format_;
 };
 
+// A test hook: jobs named in $THRD_TEST_FAULT_JOBS (comma-separated) get a task that throws at
+// its first run, the one way to see a job end `failed` from outside (integration tests).
+class FaultTask final : public Task {
+ public:
+  RunResult Run(RunContext&) override {
+    throw std::runtime_error("injected fault (THRD_TEST_FAULT_JOBS)");
+  }
+};
+
+bool FaultInjected(const std::string& job) {
+  const char* list = std::getenv("THRD_TEST_FAULT_JOBS");
+  if (list == nullptr) return false;
+  std::string_view rest(list);
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    if (rest.substr(0, comma) == job) return true;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string FormatTimestamp(WallTime t, const std::string& format) {
@@ -31,6 +56,7 @@ std::string FormatTimestamp(WallTime t, const std::string& format) {
 }
 
 std::unique_ptr<Task> MakeTask(const JobSpec& spec) {
+  if (FaultInjected(spec.name)) return std::make_unique<FaultTask>();
   if (spec.task == TaskKind::kTimestamp) return std::make_unique<TimestampTask>(spec.format);
   return MakeExecTask(spec);
 }
