@@ -129,7 +129,7 @@ Status ParseLogLines(const json& v, JobSpec* spec) {
 
 Status ParseUser(const json& v, JobSpec* spec) {
   if (v.is_number_unsigned()) {
-    spec->user = std::to_string(v.get<unsigned>());
+    spec->user = std::to_string(v.get<uint64_t>());  // not unsigned: 2^32 would wrap to root
     return Status::Ok();
   }
   if (Status s = ExpectString(v, &spec->user); !s.ok()) return s;
@@ -139,7 +139,7 @@ Status ParseUser(const json& v, JobSpec* spec) {
 
 Status ParseGroup(const json& v, JobSpec* spec) {
   if (v.is_number_unsigned()) {
-    spec->group = std::to_string(v.get<unsigned>());
+    spec->group = std::to_string(v.get<uint64_t>());
     return Status::Ok();
   }
   if (Status s = ExpectString(v, &spec->group); !s.ok()) return s;

@@ -3,6 +3,7 @@
 #include "thr/config.h"
 
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include <fstream>
 #include <string>
@@ -365,6 +366,121 @@ TEST_CASE("Config: a bad command is refused") {
   }
   SUBCASE("empty string") {
     Contains(ParseFails(OneJob(head + R"("command": "")")), "job \"x\": key \"command\": ");
+  }
+}
+
+// The exec keys of issue 4: user, group, umask, success_codes, stop_signal.
+const std::string kExecHead =
+    R"("name": "x", "task": "exec", "command": ["true"], "every": "1s", )";
+
+JobSpec ExecJob(const std::string& keys) { return ParseOk(OneJob(kExecHead + keys)).jobs.at(0); }
+
+std::string ExecJobFails(const std::string& keys) { return ParseFails(OneJob(kExecHead + keys)); }
+
+TEST_CASE("Config: an exec job's identity and result keys have defaults") {
+  JobSpec spec = ExecJob(R"("cwd": "/")");
+  CHECK(spec.user.empty());
+  CHECK(spec.group.empty());
+  CHECK_FALSE(spec.umask.has_value());
+  CHECK(spec.success_codes == std::vector<int>{0});
+  CHECK(spec.stop_signal == SIGTERM);
+}
+
+TEST_CASE("Config: user and group take names or ids") {
+  SUBCASE("names") {
+    JobSpec spec = ExecJob(R"("user": "nobody", "group": "root")");
+    CHECK(spec.user == "nobody");
+    CHECK(spec.group == "root");
+  }
+  SUBCASE("numbers") {
+    JobSpec spec = ExecJob(R"("user": 65534, "group": 0)");
+    CHECK(spec.user == "65534");
+    CHECK(spec.group == "0");
+  }
+  SUBCASE("numeric strings") {
+    JobSpec spec = ExecJob(R"("user": "0", "group": "65534")");
+    CHECK(spec.user == "0");
+    CHECK(spec.group == "65534");
+  }
+  SUBCASE("a different user is a different spec, so reload restarts the job") {
+    CHECK_FALSE(ExecJob(R"("user": "nobody")") == ExecJob(R"("user": "root")"));
+    CHECK(ExecJob(R"("user": "nobody")") == ExecJob(R"("user": "nobody")"));
+  }
+}
+
+TEST_CASE("Config: an unknown user or group is refused at load, naming the job and key") {
+  SUBCASE("user") {
+    std::string msg = ExecJobFails(R"("user": "thr-no-such-user")");
+    Contains(msg, "job \"x\": key \"user\": ");
+    Contains(msg, "thr-no-such-user");
+  }
+  SUBCASE("group") {
+    std::string msg = ExecJobFails(R"("user": "nobody", "group": "thr-no-such-group")");
+    Contains(msg, "job \"x\": key \"group\": ");
+    Contains(msg, "thr-no-such-group");
+  }
+  SUBCASE("empty strings") {
+    Contains(ExecJobFails(R"("user": "")"), "job \"x\": key \"user\": must not be empty");
+    Contains(ExecJobFails(R"("group": "")"), "job \"x\": key \"group\": must not be empty");
+  }
+  SUBCASE("neither a string nor an id") {
+    Contains(ExecJobFails(R"("user": -1)"), "job \"x\": key \"user\": ");
+    Contains(ExecJobFails(R"("user": ["nobody"])"), "job \"x\": key \"user\": ");
+    Contains(ExecJobFails(R"("group": true)"), "job \"x\": key \"group\": ");
+  }
+  SUBCASE("an id too large for a uid_t is refused, never wrapped round to root") {
+    Contains(ExecJobFails(R"("user": 4294967296)"), "job \"x\": key \"user\": ");
+    Contains(ExecJobFails(R"("group": 4294967296)"), "job \"x\": key \"group\": ");
+    Contains(ExecJobFails(R"("user": "4294967296")"), "job \"x\": key \"user\": ");
+  }
+}
+
+TEST_CASE("Config: umask is an octal string") {
+  CHECK(ExecJob(R"("umask": "022")").umask == 022u);
+  CHECK(ExecJob(R"("umask": "0027")").umask == 027u);
+  CHECK(ExecJob(R"("umask": "7")").umask == 07u);
+  CHECK(ExecJob(R"("umask": "0")").umask == 0u);
+  // A number would be read in decimal (22 is not 022), so numbers are refused.
+  for (const std::string value : {"22", "18", R"("9")", R"("08")", R"("")", R"("00022")",
+                                  R"("-22")", R"("0x12")", R"("u=rwx")", "null"}) {
+    CAPTURE(value);
+    Contains(ExecJobFails(R"("umask": )" + value), "job \"x\": key \"umask\": ");
+  }
+}
+
+TEST_CASE("Config: success_codes is a non-empty array of exit statuses") {
+  CHECK(ExecJob(R"("success_codes": [0, 24])").success_codes == std::vector<int>{0, 24});
+  CHECK(ExecJob(R"("success_codes": [1])").success_codes == std::vector<int>{1});
+  CHECK(ExecJob(R"("success_codes": [255])").success_codes == std::vector<int>{255});
+  for (const std::string value :
+       {"[]", "[256]", "[-1]", R"(["a"])", "[0.5]", "0", R"("0")", "[0, 256]", "[[0]]", "null"}) {
+    CAPTURE(value);
+    Contains(ExecJobFails(R"("success_codes": )" + value), "job \"x\": key \"success_codes\": ");
+  }
+}
+
+TEST_CASE("Config: stop_signal is a signal name or number") {
+  CHECK(ExecJob(R"("stop_signal": "SIGINT")").stop_signal == SIGINT);
+  CHECK(ExecJob(R"("stop_signal": "HUP")").stop_signal == SIGHUP);
+  CHECK(ExecJob(R"("stop_signal": "SIGUSR1")").stop_signal == SIGUSR1);
+  CHECK(ExecJob(R"("stop_signal": 2)").stop_signal == SIGINT);
+  CHECK(ExecJob(R"("stop_signal": "15")").stop_signal == SIGTERM);
+  for (const std::string value :
+       {R"("SIGFOO")", R"("")", "0", "99999", R"("sig")", "null", R"(["SIGINT"])"}) {
+    CAPTURE(value);
+    Contains(ExecJobFails(R"("stop_signal": )" + value), "job \"x\": key \"stop_signal\": ");
+  }
+  Contains(ExecJobFails(R"("stop_signal": "SIGFOO")"), "SIGFOO");
+}
+
+TEST_CASE("Config: the exec keys of issue 4 are refused on a timestamp job") {
+  for (const std::string key_value :
+       {R"("user": "nobody")", R"("group": "root")", R"("umask": "022")", R"("success_codes": [0])",
+        R"("stop_signal": "SIGINT")"}) {
+    CAPTURE(key_value);
+    std::string key = key_value.substr(0, key_value.find(':'));
+    Contains(ParseFails(OneJob(R"("name": "x", "task": "timestamp", "every": "1s", )" + key_value)),
+             "job \"x\": key " + key + " applies to exec jobs only");
   }
 }
 

@@ -6,12 +6,18 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "proc_util.h"
 #include "test_util.h"
 #include "thr/output.h"
 
@@ -33,6 +39,8 @@ JobSpec TimestampSpec(const std::string& name, Duration every) {
 // reverse order, so the job's thread ends before the echo and the fd go away.
 struct JobHarness {
   explicit JobHarness(JobSpec spec) : job(std::move(spec), DefaultClock(), &echo) {}
+  JobHarness(JobSpec spec, std::unique_ptr<Task> task)
+      : job(std::move(spec), DefaultClock(), &echo, std::move(task)) {}
 
   JobInfo Info() const { return job.Info(); }
   bool WaitForRuns(uint64_t n) {
@@ -348,30 +356,217 @@ TEST_CASE("Job: each line is echoed as \"job: line\"") {
   CHECK(first.find_first_not_of("0123456789") == std::string::npos);
 }
 
-TEST_CASE("Job: an exec job ends failed with a last_error until exec is supported") {
-  JobSpec spec;
-  spec.name = "exec";
-  spec.task = TaskKind::kExec;
-  spec.argv = {"true"};
-  spec.every = Duration(20);
-  JobHarness h(spec);
-  h.job.Begin(JobState::kRunning);
-  REQUIRE(test::WaitUntil([&] { return h.Info().state == JobState::kFailed; }));
-  JobInfo info = h.Info();
-  CHECK(info.last_error.find("not supported") != std::string::npos);
-  CHECK_FALSE(info.thread_id.has_value());
-
-  SUBCASE("pause is refused with a failed job") {
-    CHECK(h.job.Request(Control::kPause).kind == Transition::Kind::kRefused);
+// A task that throws at every run, counting them.
+class ThrowingTask final : public Task {
+ public:
+  explicit ThrowingTask(std::atomic<int>* runs) : runs_(runs) {}
+  RunResult Run(RunContext&) override {
+    runs_->fetch_add(1);
+    throw std::runtime_error("boom");
   }
-  SUBCASE("start runs it again, and it fails again") {
+
+ private:
+  std::atomic<int>* runs_;
+};
+
+// A failed job: no thread, its error kept, no run counted for the throw.
+void CheckFailed(const JobHarness& h, const std::string& error_part) {
+  REQUIRE(test::WaitUntil([&] {
+    JobInfo i = h.Info();
+    return i.state == JobState::kFailed && !i.thread_id.has_value();
+  }));
+  JobInfo info = h.Info();
+  CAPTURE(info.last_error);
+  CHECK(info.last_error.find(error_part) != std::string::npos);
+  CHECK(info.runs == 0);
+  CHECK_FALSE(info.next_run.has_value());
+  CHECK_FALSE(info.pid.has_value());
+}
+
+TEST_CASE("Job: a job whose task throws ends failed with the error") {
+  std::atomic<int> runs{0};
+  JobHarness h(TimestampSpec("throws", Duration(20)), std::make_unique<ThrowingTask>(&runs));
+  h.job.Begin(JobState::kRunning);
+  CheckFailed(h, "boom");
+  CHECK(runs.load() == 1);  // the thread ended at the first throw
+
+  SUBCASE("pause and resume are refused with a failed job") {
+    CHECK(h.job.Request(Control::kPause).kind == Transition::Kind::kRefused);
+    CHECK(h.job.Request(Control::kResume).kind == Transition::Kind::kRefused);
+    CHECK(h.job.Request(Control::kStop).kind == Transition::Kind::kNoop);
+  }
+  SUBCASE("start runs it again on a new thread, and it fails again") {
     CHECK(h.job.Request(Control::kStart).kind == Transition::Kind::kTo);
     h.job.Settle();
-    REQUIRE(test::WaitUntil([&] {
-      JobInfo i = h.Info();
-      return i.state == JobState::kFailed && !i.thread_id.has_value();
-    }));
+    REQUIRE(test::WaitUntil([&] { return runs.load() == 2; }));
+    CheckFailed(h, "boom");
   }
+}
+
+TEST_CASE("Job: a job named in THRD_TEST_FAULT_JOBS ends failed") {
+  // Read when the job is made; restored after the job is gone (declared first, destroyed last).
+  test::ScopedEnv fault("THRD_TEST_FAULT_JOBS", "other,faulty");
+  JobHarness faulty(TimestampSpec("faulty", Duration(20)));
+  JobHarness healthy(TimestampSpec("healthy", Duration(20)));
+  faulty.job.Begin(JobState::kRunning);
+  healthy.job.Begin(JobState::kRunning);
+  CheckFailed(faulty, "THRD_TEST_FAULT_JOBS");
+  CHECK(healthy.WaitForRuns(2));
+  CHECK(healthy.Info().state == JobState::kRunning);
+}
+
+// Exec jobs: real child processes. Scripts wait for a file the test creates, so the test
+// decides when a run may end.
+constexpr const char* kWaitForGo = "while [ ! -e go ]; do sleep 0.01; done";
+
+JobSpec ShellJob(const std::string& name, const std::string& command, const std::string& cwd) {
+  JobSpec spec;
+  spec.name = name;
+  spec.task = TaskKind::kExec;
+  spec.shell = command;
+  spec.cwd = cwd;
+  spec.every = Duration(60'000);  // one run in a test, and the grid never due again
+  return spec;
+}
+
+bool LogHas(const Job& job, const std::string& line) {
+  std::vector<std::string> lines = job.log().Tail(1000);
+  return std::find(lines.begin(), lines.end(), line) != lines.end();
+}
+
+void Touch(const std::string& path) { std::ofstream(path) << "go\n"; }
+
+TEST_CASE("Job: an exec job shows its child's pid during a run, and null after") {
+  test::Subreaper subreaper;  // as thrd is, so a run's orphans are reaped at once
+  test::TempDir dir;
+  JobHarness h(ShellJob("pid", std::string("echo started; ") + kWaitForGo, dir.path()));
+  h.job.Begin(JobState::kRunning);
+  REQUIRE(test::WaitUntil([&] { return h.Info().pid.has_value(); }));
+  const pid_t pid = *h.Info().pid;
+  CHECK(::getpgid(pid) == pid);  // the run's group leader
+  CHECK(h.Info().runs == 0);
+  CHECK_FALSE(h.Info().frozen);
+  CHECK(test::WaitUntil([&] { return LogHas(h.job, "started"); }));
+
+  Touch(dir.File("go"));
+  REQUIRE(h.WaitForRuns(1));
+  JobInfo info = h.Info();
+  CHECK_FALSE(info.pid.has_value());
+  CHECK(info.state == JobState::kRunning);
+  CHECK(info.failures == 0);
+  CHECK(test::ProcessGone(pid));
+}
+
+TEST_CASE("Job: a failed exec run is counted, and its reason kept and logged") {
+  test::Subreaper subreaper;  // as thrd is, so a run's orphans are reaped at once
+  test::TempDir dir;
+  JobHarness h(ShellJob("fails", "echo before; exit 3", dir.path()));
+  h.job.Begin(JobState::kRunning);
+  REQUIRE(h.WaitForRuns(1));
+  JobInfo info = h.Info();
+  CHECK(info.failures == 1);
+  CHECK(info.last_error == "exit status 3");
+  CHECK(info.state == JobState::kRunning);  // the job goes on
+  CHECK(h.job.log().Tail(2) ==
+        std::vector<std::string>{"before", "[thrd] run failed: exit status 3"});
+}
+
+TEST_CASE("Job: kill and stop of an exec job in a long run") {
+  test::Subreaper subreaper;  // as thrd is, so a run's orphans are reaped at once
+  test::TempDir dir;
+  JobSpec spec = ShellJob("long", "trap '' TERM; sleep 1000 & sleep 1000", dir.path());
+  spec.stop_timeout = Duration(300);
+  JobHarness h(spec);
+  h.job.Begin(JobState::kRunning);
+  REQUIRE(test::WaitUntil([&] { return h.Info().pid.has_value(); }));
+  const pid_t pgid = *h.Info().pid;
+  // Both sleeps started (the group has the shell or its exec'd sleep, and the background one).
+  REQUIRE(test::WaitUntil([&] { return test::GroupMembers(pgid).size() >= 2; }));
+  auto asked = SteadyClock::now();
+
+  SUBCASE("kill: the reply at once, the whole group gone") {
+    CHECK(h.job.Request(Control::kKill).after == JobState::kKilled);
+    h.job.Settle();
+    auto took = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - asked);
+    CAPTURE(took.count());
+    CHECK(took < test::Scaled(Duration(1'000)));
+    JobInfo info = h.Info();
+    CHECK(info.state == JobState::kKilled);
+    CHECK_FALSE(info.pid.has_value());
+    CHECK_FALSE(info.thread_id.has_value());
+  }
+  SUBCASE("stop of a run that ignores SIGTERM: killed after stop_timeout") {
+    CHECK(h.job.Request(Control::kStop).after == JobState::kStopped);
+    h.job.Settle();
+    auto took = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - asked);
+    CAPTURE(took.count());
+    CHECK(took >= milliseconds(300));
+    CHECK(took < milliseconds(300) + test::Scaled(Duration(2'000)));
+    CHECK(h.Info().state == JobState::kStopped);
+    CHECK_FALSE(h.Info().pid.has_value());
+  }
+  CHECK(test::GroupGone(pgid));
+  // Ended by the operator: counted as a run, not as a failure.
+  CHECK(h.Info().runs == 1);
+  CHECK(h.Info().failures == 0);
+}
+
+TEST_CASE("Job: pause --freeze freezes the run in progress, and resume thaws it") {
+  test::Subreaper subreaper;  // as thrd is, so a run's orphans are reaped at once
+  test::TempDir dir;
+  JobHarness h(
+      ShellJob("frz", std::string("echo ready; ") + kWaitForGo + "; echo done", dir.path()));
+  h.job.Begin(JobState::kRunning);
+  REQUIRE(test::WaitUntil([&] { return LogHas(h.job, "ready") && h.Info().pid.has_value(); }));
+  const pid_t pgid = *h.Info().pid;
+
+  Job::Outcome paused = h.job.Request(Control::kPause, /*freeze=*/true);
+  CHECK(paused.after == JobState::kPaused);
+  REQUIRE(test::WaitUntil([&] { return h.Info().frozen; }));
+  CHECK(h.Info().state == JobState::kPaused);
+  CHECK(h.Info().pid == pgid);
+  INFO("group: ", test::DescribeGroup(pgid));
+  CHECK(test::WaitUntil([&] { return test::AllStopped(pgid, 1); }));
+
+  SUBCASE("resume: it goes on and completes") {
+    Touch(dir.File("go"));  // seen only once it runs again
+    CHECK(h.job.Request(Control::kResume).after == JobState::kRunning);
+    REQUIRE(h.WaitForRuns(1));
+    JobInfo info = h.Info();
+    CHECK_FALSE(info.frozen);
+    CHECK(info.failures == 0);
+    CHECK(info.state == JobState::kRunning);
+    CHECK(LogHas(h.job, "done"));
+  }
+  SUBCASE("kill while frozen: ends at once, nothing left") {
+    auto asked = SteadyClock::now();
+    h.job.Request(Control::kKill);
+    h.job.Settle();
+    CHECK(SteadyClock::now() - asked < test::Scaled(Duration(1'000)));
+    JobInfo info = h.Info();
+    CHECK(info.state == JobState::kKilled);
+    CHECK_FALSE(info.frozen);
+    CHECK_FALSE(info.pid.has_value());
+    CHECK(test::GroupGone(pgid));
+  }
+}
+
+TEST_CASE("Job: a plain pause lets the exec run in progress finish, unfrozen") {
+  test::Subreaper subreaper;  // as thrd is, so a run's orphans are reaped at once
+  test::TempDir dir;
+  JobHarness h(
+      ShellJob("pp", std::string("echo ready; ") + kWaitForGo + "; echo done", dir.path()));
+  h.job.Begin(JobState::kRunning);
+  REQUIRE(test::WaitUntil([&] { return LogHas(h.job, "ready") && h.Info().pid.has_value(); }));
+  CHECK(h.job.Request(Control::kPause).after == JobState::kPaused);
+  Touch(dir.File("go"));
+  REQUIRE(h.WaitForRuns(1));
+  CHECK(LogHas(h.job, "done"));
+  JobInfo info = h.Info();
+  CHECK(info.state == JobState::kPaused);
+  CHECK_FALSE(info.frozen);
+  CHECK_FALSE(info.pid.has_value());
+  CHECK(info.failures == 0);
 }
 
 }  // namespace
