@@ -31,10 +31,11 @@ constexpr size_t kWorkerStack = 256 << 10;
 struct Job::Worker {
   pthread_t handle{};
   Job* job = nullptr;
-  bool stop = false;   // guarded by job->mu_: end the thread
-  bool kill = false;   // guarded by job->mu_: end the run in progress now
-  bool ended = false;  // guarded by job->mu_
-  pid_t tid = 0;       // guarded by job->mu_
+  bool stop = false;    // guarded by job->mu_: end the thread
+  bool kill = false;    // guarded by job->mu_: end the run in progress now
+  bool ended = false;   // guarded by job->mu_
+  bool joined = false;  // guarded by job->mu_
+  pid_t tid = 0;        // guarded by job->mu_
 };
 
 Job::Job(JobSpec spec, const Clock& clock, OutputEcho* echo)
@@ -52,11 +53,19 @@ Job::~Job() {
     cv_.notify_all();
     cv_.wait(lock, [&] { return worker_->ended; });
   }
-  // The worker released mu_ for good when it marked itself ended, so joining here is safe.
-  if (worker_) pthread_join(worker_->handle, nullptr);
+  JoinEndedLocked();
 }
 
 bool Job::WorkerLiveLocked() const { return worker_ && !worker_->ended; }
+
+// The worker released mu_ for good when it marked itself ended, so joining under it is safe;
+// joining (not just seeing `ended`) is what makes "the thread has ended" true at a reply.
+void Job::JoinEndedLocked() {
+  if (worker_ && worker_->ended && !worker_->joined) {
+    pthread_join(worker_->handle, nullptr);
+    worker_->joined = true;
+  }
+}
 
 void Job::Begin(JobState initial) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -66,7 +75,7 @@ void Job::Begin(JobState initial) {
 
 void Job::SpawnLocked() {
   if (shutting_down_) return;
-  if (worker_) pthread_join(worker_->handle, nullptr);  // it has ended; reap it
+  JoinEndedLocked();  // the previous worker has ended; reap it
   worker_ = std::make_unique<Worker>();
   worker_->job = this;
   pthread_attr_t attr;
@@ -115,7 +124,11 @@ void Job::Settle() {
       cv_.wait(lock);  // the old thread is ending
       continue;
     }
-    if (wants_thread) SpawnLocked();
+    JoinEndedLocked();
+    if (!wants_thread) return;
+    SpawnLocked();
+    // Reply only once the new thread runs (has its id), so status right after shows it.
+    cv_.wait(lock, [&] { return !worker_ || worker_->tid != 0 || worker_->ended; });
     return;
   }
 }
@@ -130,6 +143,7 @@ void Job::RequestShutdown() {
 void Job::WaitEnded() {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return !WorkerLiveLocked(); });
+  JoinEndedLocked();
 }
 
 void Job::Loop(Worker* w) {
@@ -137,6 +151,7 @@ void Job::Loop(Worker* w) {
   pthread_setname_np(pthread_self(), spec_.name.substr(0, 15).c_str());
   std::unique_lock<std::mutex> lock(mu_);
   w->tid = ::gettid();
+  cv_.notify_all();  // Settle() waits for this
   Grid grid{clock_.Now(), spec_.every};
   int64_t slot = 0;  // run 0 at once
   bool was_paused = false;
@@ -166,7 +181,8 @@ void Job::Loop(Worker* w) {
 }
 
 bool Job::RunOnce(std::unique_lock<std::mutex>& lock, const Grid& grid, int64_t* slot) {
-  next_due_.reset();
+  // While running, the next run is due no earlier than the next slot.
+  next_due_ = grid.Due(*slot + 1);
   WallTime started = clock_.WallNow();
   lock.unlock();
   RunResult result;
