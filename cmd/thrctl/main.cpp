@@ -76,6 +76,13 @@ int main(int argc, char** argv) {
       options.timeout = d;
     }
   } catch (const CLI::ParseError& e) {
+    // "thrctl frobnicate": CLI11 would say only that a subcommand is required.
+    std::vector<std::string> rest = app.remaining();
+    if (app.get_subcommands().empty() && !rest.empty() && rest.front()[0] != '-') {
+      std::fprintf(stderr, "thrctl: unknown command: %s (see thrctl --help)\n",
+                   rest.front().c_str());
+      return thr::kExitUsage;
+    }
     int code = app.exit(e);  // prints help, version or the error
     return code == 0 ? thr::kExitOk : thr::kExitUsage;
   }

@@ -13,7 +13,8 @@ namespace {
 bool ParseId(const std::string& text, unsigned* out) {
   if (text.empty()) return false;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return ec == std::errc() && ptr == text.data() + text.size();
+  // (uid_t)-1 means "no change" to setuid/setgid: never a real id.
+  return ec == std::errc() && ptr == text.data() + text.size() && *out != static_cast<unsigned>(-1);
 }
 
 }  // namespace

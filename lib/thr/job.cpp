@@ -33,10 +33,11 @@ constexpr size_t kWorkerStack = 256 << 10;
 struct Job::Worker {
   pthread_t handle{};
   Job* job = nullptr;
-  bool stop = false;   // guarded by job->mu_: end the thread
-  bool kill = false;   // guarded by job->mu_: end the run in progress now
-  bool ended = false;  // guarded by job->mu_
-  pid_t tid = 0;       // guarded by job->mu_
+  bool stop = false;    // guarded by job->mu_: end the thread
+  bool kill = false;    // guarded by job->mu_: end the run in progress now
+  bool ended = false;   // guarded by job->mu_
+  bool joined = false;  // guarded by job->mu_
+  pid_t tid = 0;        // guarded by job->mu_
 };
 
 // The running task's view of its job (RunControl); lives for one run.
@@ -79,11 +80,19 @@ Job::~Job() {
     cv_.notify_all();
     cv_.wait(lock, [&] { return worker_->ended; });
   }
-  // The worker released mu_ for good when it marked itself ended, so joining here is safe.
-  if (worker_) pthread_join(worker_->handle, nullptr);
+  JoinEndedLocked();
 }
 
 bool Job::WorkerLiveLocked() const { return worker_ && !worker_->ended; }
+
+// The worker released mu_ for good when it marked itself ended, so joining under it is safe;
+// joining (not just seeing `ended`) is what makes "the thread has ended" true at a reply.
+void Job::JoinEndedLocked() {
+  if (worker_ && worker_->ended && !worker_->joined) {
+    pthread_join(worker_->handle, nullptr);
+    worker_->joined = true;
+  }
+}
 
 void Job::Begin(JobState initial) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -93,7 +102,7 @@ void Job::Begin(JobState initial) {
 
 void Job::SpawnLocked() {
   if (shutting_down_) return;
-  if (worker_) pthread_join(worker_->handle, nullptr);  // it has ended; reap it
+  JoinEndedLocked();  // the previous worker has ended; reap it
   worker_ = std::make_unique<Worker>();
   worker_->job = this;
   pthread_attr_t attr;
@@ -153,7 +162,11 @@ void Job::Settle() {
       cv_.wait(lock);  // the old thread is ending
       continue;
     }
-    if (wants_thread) SpawnLocked();
+    JoinEndedLocked();
+    if (!wants_thread) return;
+    SpawnLocked();
+    // Reply only once the new thread runs (has its id), so status right after shows it.
+    cv_.wait(lock, [&] { return !worker_ || worker_->tid != 0 || worker_->ended; });
     return;
   }
 }
@@ -168,6 +181,7 @@ void Job::RequestShutdown() {
 void Job::WaitEnded() {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return !WorkerLiveLocked(); });
+  JoinEndedLocked();
 }
 
 void Job::Loop(Worker* w) {
@@ -175,6 +189,7 @@ void Job::Loop(Worker* w) {
   pthread_setname_np(pthread_self(), spec_.name.substr(0, 15).c_str());
   std::unique_lock<std::mutex> lock(mu_);
   w->tid = ::gettid();
+  cv_.notify_all();  // Settle() waits for this
   Grid grid{clock_.Now(), spec_.every};
   int64_t slot = 0;  // run 0 at once
   bool was_paused = false;
@@ -204,18 +219,15 @@ void Job::Loop(Worker* w) {
 }
 
 bool Job::RunOnce(std::unique_lock<std::mutex>& lock, Worker* w, const Grid& grid, int64_t* slot) {
-  next_due_.reset();
+  // While running, the next run is due no earlier than the next slot.
+  next_due_ = grid.Due(*slot + 1);
   WallTime started = clock_.WallNow();
   // Only a run that can block gets a wake fd, and only while it runs: idle jobs hold no fd.
   UniqueFd wake;
+  RunResult result;
   if (task_->needs_control()) {
     wake = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!wake.valid()) {
-      ++runs_;
-      ++failures_;
-      last_error_ = std::string("cannot start a run: eventfd: ") + std::strerror(errno);
-      return true;
-    }
+    if (!wake.valid()) result = {false, false, std::string("eventfd: ") + std::strerror(errno)};
     run_wake_fd_ = wake.get();
   }
   lock.unlock();
@@ -224,11 +236,10 @@ bool Job::RunOnce(std::unique_lock<std::mutex>& lock, Worker* w, const Grid& gri
     log_.Append(std::string(line));
     if (echo_ != nullptr) echo_->Write(spec_.name, line);
   };
-  RunResult result;
   std::string fatal;
   try {
     RunContext ctx{spec_.name, &clock_, emit, &control};
-    result = task_->Run(ctx);
+    if (result.ok) result = task_->Run(ctx);  // unless it could not even be set up
   } catch (const std::exception& e) {
     fatal = e.what();
   } catch (...) {

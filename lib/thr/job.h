@@ -87,6 +87,7 @@ class Job {
   bool RunOnce(std::unique_lock<std::mutex>& lock, Worker* w, const Grid& grid, int64_t* slot);
   void SpawnLocked();
   bool WorkerLiveLocked() const;
+  void JoinEndedLocked();
 
   const JobSpec spec_;
   const Clock& clock_;

@@ -25,7 +25,7 @@ baseline=$(thread_count)
 log "  thrd has $baseline threads with no client"
 
 py_checks "$THRCTL" "$SOCK" "$TIME_SCALE" <<'EOF'
-import json, os, socket, subprocess, sys, threading, time
+import array, fcntl, json, os, socket, subprocess, sys, termios, threading, time
 
 thrctl, path, scale = sys.argv[1], sys.argv[2], float(sys.argv[3])
 PROMPT = 1.0 * scale    # a reply "at once", with room for a loaded 2-core machine
@@ -52,13 +52,26 @@ def prompt_commands(label):
         check(f"{label}: thrctl {' '.join(args)} exits 0 in {ms:.0f} ms (< {PROMPT * 1000:.0f})",
               rc == 0 and ms < PROMPT * 1000, f"rc={rc} err={err!r}")
 
-# 1. Idle connections and half-written request lines.
+def served(s):
+    """Proves a thread of thrd serves connection s: one ping answered on it."""
+    s.sendall(b'{"cmd":"ping"}\n')
+    line = b""
+    while not line.endswith(b"\n"):
+        chunk = s.recv(1)
+        if not chunk:
+            raise RuntimeError("connection closed")
+        line += chunk
+    return json.loads(line).get("ok") is True
+
+# 1. Idle connections and half-written request lines, each first proven served.
 idle = [connect() for _ in range(20)]
+check("20 connections, each served (a ping answered), then left idle", all(served(s) for s in idle))
 half = connect()
+served(half)
 half.sendall(b'{"cmd":"pi')
 big_half = connect()
+served(big_half)
 big_half.sendall(b'{"cmd":"status","pad":"' + b"z" * 30000)
-time.sleep(0.1 * scale)  # scenario: let thrd take the partial lines in before the others talk
 prompt_commands("20 idle connections and 2 half-written lines open")
 
 # Finishing the half-written line: it was kept, and is answered now.
@@ -83,7 +96,21 @@ def send_all():
         pass
     sender_done.set()
 threading.Thread(target=send_all, daemon=True).start()
-time.sleep(0.3 * scale)  # scenario: the stuck client's replies pile up
+# Wait until its replies stop piling up in its receive queue: thrd's writes to it block.
+def queued(sock):
+    buf = array.array("i", [0])
+    fcntl.ioctl(sock.fileno(), termios.FIONREAD, buf)
+    return buf[0]
+deadline = time.monotonic() + IO_TIMEOUT
+last = -1
+while time.monotonic() < deadline:
+    q = queued(stuck)
+    if q > 0 and q == last:
+        break
+    last = q
+    time.sleep(0.05)
+check(f"the client not reading its replies has {queued(stuck)} bytes of replies queued, no more coming",
+      queued(stuck) == last and last > 0)
 check("the client not reading its replies is stalled (its own sends block)", not sender_done.is_set())
 prompt_commands("a client not reading its replies")
 

@@ -193,6 +193,23 @@ fi
 ctl_at "$TMPD/silent.sock" --json --timeout 300ms status
 expect_eq "silent daemon, --json status: exit" 3 "$CTL_RC"
 expect_true "silent daemon, --json status: stdout is a JSON object" is_json_object "$CTL_OUT"
+# stop without --timeout waits as long as the daemon answers pings on a second connection;
+# this one answers nothing, so thrctl gives up (a liveness check every few seconds, each
+# bounded by the default 10s): exit 3, not a hang.
+ctl_at "$TMPD/silent.sock" stop a
+expect_eq "silent daemon, stop without --timeout: exit" 3 "$CTL_RC"
+expect_contains "silent daemon, stop: stderr names the path" "$TMPD/silent.sock" "$CTL_ERR"
+log "        (stop gave up after ${CTL_MS} ms)"
+
+# The path tried is named also when it comes from the environment or the default.
+rc=0
+(unset THRD_SOCKET; XDG_RUNTIME_DIR=$TMPD/xdg "$THRCTL" ping >/dev/null 2>"$TMPD/xdg.err") || rc=$?
+if [[ -e /run/thrd/thrd.sock ]]; then
+  log "  skip  default path: /run/thrd/thrd.sock exists on this machine"
+else
+  expect_eq "no -s, no THRD_SOCKET, no socket in XDG_RUNTIME_DIR: exit" 3 "$rc"
+  expect_contains "... names the default path it tried" /run/thrd/thrd.sock "$(cat "$TMPD/xdg.err")"
+fi
 
 # Permission denied on the socket file (0660 root): an unprivileged user gets exit 3.
 if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then

@@ -16,6 +16,7 @@
 # to let things settle; scale every time bound with `scaled`. Needs bash >= 5, python3
 # (Debian: python3), ps (procps), socat for protocol_socat.sh.
 
+# shellcheck disable=SC2034 # variables set here are read by the sourcing test
 set -Eeuo pipefail
 export LC_ALL=C
 

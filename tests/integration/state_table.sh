@@ -6,8 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 setup state_table
 
-# `t` is a timestamp job; `x` an exec job, which cannot run in this build (its thread ends
-# `failed` at its first run): the way to reach `failed`. Long periods: nothing happens on its
+# `t` is a timestamp job; `x` is named in THRD_TEST_FAULT_JOBS, so its task throws at its first
+# run and its thread ends `failed`: the way to reach `failed` from outside. Long periods: nothing happens on its
 # own during the test except x's failure at each (re)start.
 write_config "$CFG" '{
   "jobs": [
@@ -15,6 +15,7 @@ write_config "$CFG" '{
     { "name": "x", "task": "exec", "command": ["true"], "every": "1h" }
   ]
 }'
+export THRD_TEST_FAULT_JOBS=x
 start_thrd -c "$CFG"
 
 # into JOB STATE: brings JOB into STATE through thrctl.
@@ -28,7 +29,7 @@ into() {
     failed)
       ctl_ok restart "$job"
       wait_until 10 state_is "$job" failed ||
-        die "job $job did not end 'failed' (state $(job_state "$job")); exec implemented? then make x fail another way"
+        die "job $job did not end 'failed' (state $(job_state "$job"))"
       ;;
   esac
   local now
