@@ -43,11 +43,23 @@ Status ParseEvery(const json& v, JobSpec* spec) {
   return Status::Ok();
 }
 
-Status ParseFormat(const json& v, JobSpec* spec) {
-  if (Status s = ExpectString(v, &spec->format); !s.ok()) return s;
-  if (spec->format.empty()) return Status::InvalidConfig("must not be empty");
+Status NonEmptyString(const json& v, std::string* out) {
+  if (Status s = ExpectString(v, out); !s.ok()) return s;
+  if (out->empty()) return Status::InvalidConfig("must not be empty");
   return Status::Ok();
 }
+
+// A user or group: a name, or a numeric id kept as text (read as 64 bits: 2^32 must not wrap
+// round to root).
+Status NameOrId(const json& v, std::string* out) {
+  if (v.is_number_unsigned()) {
+    *out = std::to_string(v.get<uint64_t>());
+    return Status::Ok();
+  }
+  return NonEmptyString(v, out);
+}
+
+Status ParseFormat(const json& v, JobSpec* spec) { return NonEmptyString(v, &spec->format); }
 
 Status ParseCommand(const json& v, JobSpec* spec) {
   if (v.is_string()) {
@@ -72,11 +84,7 @@ Status ParseCommand(const json& v, JobSpec* spec) {
   return Status::Ok();
 }
 
-Status ParseCwd(const json& v, JobSpec* spec) {
-  if (Status s = ExpectString(v, &spec->cwd); !s.ok()) return s;
-  if (spec->cwd.empty()) return Status::InvalidConfig("must not be empty");
-  return Status::Ok();
-}
+Status ParseCwd(const json& v, JobSpec* spec) { return NonEmptyString(v, &spec->cwd); }
 
 Status ParseEnv(const json& v, JobSpec* spec) {
   if (!v.is_object())
@@ -127,25 +135,9 @@ Status ParseLogLines(const json& v, JobSpec* spec) {
   return Status::Ok();
 }
 
-Status ParseUser(const json& v, JobSpec* spec) {
-  if (v.is_number_unsigned()) {
-    spec->user = std::to_string(v.get<uint64_t>());  // not unsigned: 2^32 would wrap to root
-    return Status::Ok();
-  }
-  if (Status s = ExpectString(v, &spec->user); !s.ok()) return s;
-  if (spec->user.empty()) return Status::InvalidConfig("must not be empty");
-  return Status::Ok();
-}
+Status ParseUser(const json& v, JobSpec* spec) { return NameOrId(v, &spec->user); }
 
-Status ParseGroup(const json& v, JobSpec* spec) {
-  if (v.is_number_unsigned()) {
-    spec->group = std::to_string(v.get<uint64_t>());
-    return Status::Ok();
-  }
-  if (Status s = ExpectString(v, &spec->group); !s.ok()) return s;
-  if (spec->group.empty()) return Status::InvalidConfig("must not be empty");
-  return Status::Ok();
-}
+Status ParseGroup(const json& v, JobSpec* spec) { return NameOrId(v, &spec->group); }
 
 // An octal string such as "022" or "0027"; numbers would be read in decimal, so they are refused.
 Status ParseUmask(const json& v, JobSpec* spec) {
