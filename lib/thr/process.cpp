@@ -289,8 +289,12 @@ bool ReapStrays() {
     siginfo_t info{};
     if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) return false;
     pid_t pid = info.si_pid;
-    pid_t pgid = getpgid(pid);
-    if (pgid > 0 && RunGroups::Get().Contains(pgid)) return true;  // its job thread reaps it
+    // A run's leader (registered under its own pid) is reaped by its job thread through the
+    // pidfd, which needs the zombie: leave it. Any other member of a run's group that thrd
+    // adopted is reaped here at once: no one waits for its status, the job thread copes
+    // (KillAndReapGroup), and a zombie left here would stay one for the whole run and, first
+    // in waitid's order, hide every stray behind it.
+    if (RunGroups::Get().Contains(pid)) return true;
     bool keeper = pid == RunGroups::Get().keeper_pid();
     waitpid(pid, nullptr, WNOHANG);
     if (keeper) {

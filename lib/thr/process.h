@@ -66,8 +66,9 @@ std::string DescribeWaitStatus(int status);
 // Makes thrd a child subreaper, so a run's orphaned grandchildren become thrd's to reap.
 void BecomeSubreaper();
 
-// Reaps exited children that belong to no run in progress (adopted strays, the keeper).
-// Returns true if a zombie of a run in progress was left for its job thread: call again soon.
+// Reaps exited children other than the leader of a run in progress (adopted strays, members
+// of a run's group whose parent died, the keeper). Returns true if a run's leader zombie was
+// left for its job thread, which may hide further zombies: call again soon.
 bool ReapStrays();
 
 }  // namespace thr

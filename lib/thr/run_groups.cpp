@@ -27,6 +27,8 @@ bool IsKeeperInvocation(const char* argv0) {
 }
 
 int KeeperMain() {
+  // exec of /proc/self/exe names the process "exe"; ps -C and pgrep look for this name.
+  prctl(PR_SET_NAME, kKeeperName);
   // Ctrl-C at a terminal signals thrd's whole process group; the keeper must outlive thrd's
   // handling of that, so it ignores such signals and ends only on EOF.
   signal(SIGINT, SIG_IGN);
@@ -90,7 +92,10 @@ Status RunGroups::StartKeeperLocked() {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (dup2(fds[0], 3) < 0) _exit(127);  // the dup has no close-on-exec
+    // The keeper reads fd 3 without close-on-exec. dup2 gives that, except when the pipe is
+    // already fd 3 (the first keeper, forked while thrd has only 0, 1, 2 open): dup2(3, 3) is
+    // a no-op that keeps O_CLOEXEC, and the keeper would start with fd 3 closed and exit.
+    if (fds[0] == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(fds[0], 3) < 0) _exit(127);
     char name[] = "thrd-keeper";
     char* argv[] = {name, nullptr};
     execv("/proc/self/exe", argv);

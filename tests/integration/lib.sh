@@ -12,6 +12,12 @@
 # THRD_TEST_TIME_SCALE (default 1) multiplies every time bound (use 3 under sanitizers),
 # THRD_TEST_KEEP=1 keeps the temp dir for a post-mortem.
 #
+# Every thrd started by start_thrd carries THRD_IT_TAG=<the test's temp dir> in its
+# environment, so every process it starts (the keeper, each run, a run's grandchildren) does
+# too. At exit, after every thrd has ended, cleanup waits briefly for tagged processes to
+# vanish, then SIGKILLs any still there and counts them as a failure: nothing a job runs may
+# outlive thrd (CONTRACT.md).
+#
 # Rules: wait on conditions with wait_until and generous deadlines, never on fixed sleeps
 # to let things settle; scale every time bound with `scaled`. Needs bash >= 5, python3
 # (Debian: python3), ps (procps), socat for protocol_socat.sh.
@@ -147,6 +153,46 @@ terminate() {
 
 bg_track() { BG_PIDS+=("$1"); }
 
+# Pids of the processes (zombies included) whose process group is PGID, one a line.
+group_pids() { ps -e -o pid=,pgid= | awk -v g="$1" '$2 == g { print $1 }'; }
+# "pid stat comm" of every process of group PGID, one a line.
+group_ps() { ps -e -o pid=,pgid=,stat=,comm= | awk -v g="$1" '$2 == g { print $1, $3, $4 }'; }
+# True when no process at all (not even a zombie) is in group PGID.
+group_gone() { [[ -z "$(group_pids "$1")" ]]; }
+# group_has PGID N: at least N processes in group PGID.
+group_has() { (($(group_pids "$1" | wc -l) >= $2)); }
+# Zombies whose parent is PID, as "pid stat comm" lines.
+zombies_of() { ps -e -o pid=,ppid=,stat=,comm= | awk -v p="$1" '$2 == p && $3 ~ /^Z/ { print $1, $3, $4 }'; }
+# Live children of PID whose command name is NAME.
+children_named() { ps -e -o pid=,ppid=,comm= | awk -v p="$1" -v n="$2" '$2 == p && $3 == n { print $1 }'; }
+# Open file descriptors of PID.
+fd_count() { ls "/proc/$1/fd" | wc -l; }
+# VmRSS of PID in kB.
+rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
+
+# Live processes (zombies have no environment) carrying THRD_IT_TAG=TAG, as "pid args" lines.
+tagged_procs() {
+  "$PY" - "$1" <<'PYEOF'
+import os, sys
+want = b"THRD_IT_TAG=" + sys.argv[1].encode()
+me = os.getpid()
+for p in os.listdir("/proc"):
+    if not p.isdigit() or int(p) == me:
+        continue
+    try:
+        with open(f"/proc/{p}/environ", "rb") as f:
+            env = f.read().split(b"\0")
+        if want not in env:
+            continue
+        with open(f"/proc/{p}/cmdline", "rb") as f:
+            args = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        continue
+    print(p, args)
+PYEOF
+}
+no_tagged_procs() { [[ -z "$(tagged_procs "$1")" ]]; }
+
 # ---- setup and cleanup --------------------------------------------------------------------
 
 cleanup() {
@@ -165,6 +211,16 @@ cleanup() {
     fi
     wait "$pid" 2>/dev/null
   done
+  if [[ -n "$TMPD" && ${#THRD_PIDS[@]} -gt 0 ]] && ! wait_until 3 no_tagged_procs "$TMPD"; then
+    local left
+    left=$(tagged_procs "$TMPD")
+    FAILURES=$((FAILURES + 1))
+    log "  FAIL  processes left behind after every thrd ended (SIGKILLed now):"
+    printf '%s\n' "$left" | sed 's/^/          /'
+    for pid in $(printf '%s\n' "$left" | awk '{ print $1 }'); do
+      kill -KILL "$pid" 2>/dev/null
+    done
+  fi
   if ((FINISHED == 0 && DIED == 0)); then
     if ((rc == 0)); then rc=1; fi
     FAILURES=$((FAILURES + 1))
@@ -229,7 +285,7 @@ start_thrd() {
   ((have_socket)) || args+=(-s "$SOCK")
   THRD_OUT=$TMPD/thrd$n.out
   THRD_ERR=$TMPD/thrd$n.err
-  "$THRD" --state-dir "$TMPD/state" "${args[@]}" >"$THRD_OUT" 2>"$THRD_ERR" &
+  THRD_IT_TAG=$TMPD "$THRD" --state-dir "$TMPD/state" "${args[@]}" >"$THRD_OUT" 2>"$THRD_ERR" &
   THRD_PID=$!
   THRD_PIDS+=("$THRD_PID")
   local sock=$SOCK i

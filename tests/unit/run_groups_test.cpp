@@ -141,6 +141,46 @@ TEST_CASE("RunGroups: ReapStrays reaps an unregistered exited child and leaves a
   CHECK_FALSE(IsUnreapedZombie(live));
 }
 
+// A run's grandchild whose parent died is adopted by thrd (a subreaper) while the run goes on.
+// Its status matters to no one: ReapStrays takes it at once, so it neither lingers as a zombie
+// for the rest of the run nor hides a stray behind it (waitid shows the first zombie only).
+void PauseForever(void*) {
+  ::setpgid(0, 0);
+  while (true) ::pause();
+}
+TEST_CASE("RunGroups: ReapStrays reaps a member of a run's group but not its leader") {
+  RunGroups& groups = RunGroups::Get();
+  ForkedChild leader(groups.ForkRegistered(&PauseForever, nullptr));
+  REQUIRE(leader.pid() > 0);
+  ::setpgid(leader.pid(), leader.pid());
+  pid_t member = ::fork();
+  if (member == 0) {
+    ::setpgid(0, leader.pid());
+    _exit(3);
+  }
+  REQUIRE(member > 0);
+  ForkedChild member_guard(member);
+  ::setpgid(member, leader.pid());  // from this side too; fails harmlessly once it has exited
+  REQUIRE(WaitExited(member));
+  REQUIRE(::getpgid(member) == leader.pid());
+  pid_t stray = ::fork();
+  if (stray == 0) _exit(0);
+  REQUIRE(stray > 0);
+  ForkedChild stray_guard(stray);
+  REQUIRE(WaitExited(stray));
+
+  CHECK_FALSE(ReapStrays());
+  CHECK(test::ProcessGone(member));
+  CHECK(test::ProcessGone(stray));
+
+  SUBCASE("the leader's zombie is left for its job thread") {
+    ::kill(leader.pid(), SIGKILL);
+    REQUIRE(WaitExited(leader.pid()));
+    CHECK(ReapStrays());
+    CHECK(IsUnreapedZombie(leader.pid()));
+  }
+}
+
 // The race ForkRegistered exists for: thrd's main thread reaps strays on SIGCHLD while job
 // threads fork. Were a child registered only after fork() returned, a stray reaper could see
 // its zombie first and take its exit status.
