@@ -159,12 +159,8 @@ group_pids() { ps -e -o pid=,pgid= | awk -v g="$1" '$2 == g { print $1 }'; }
 group_ps() { ps -e -o pid=,pgid=,stat=,comm= | awk -v g="$1" '$2 == g { print $1, $3, $4 }'; }
 # True when no process at all (not even a zombie) is in group PGID.
 group_gone() { [[ -z "$(group_pids "$1")" ]]; }
-# group_has PGID N: at least N processes in group PGID.
-group_has() { (($(group_pids "$1" | wc -l) >= $2)); }
 # Zombies whose parent is PID, as "pid stat comm" lines.
 zombies_of() { ps -e -o pid=,ppid=,stat=,comm= | awk -v p="$1" '$2 == p && $3 ~ /^Z/ { print $1, $3, $4 }'; }
-# Live children of PID whose command name is NAME.
-children_named() { ps -e -o pid=,ppid=,comm= | awk -v p="$1" -v n="$2" '$2 == p && $3 == n { print $1 }'; }
 # Open file descriptors of PID.
 fd_count() { ls "/proc/$1/fd" | wc -l; }
 # VmRSS of PID in kB.
