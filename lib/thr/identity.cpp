@@ -20,7 +20,7 @@ bool ParseId(const std::string& text, unsigned* out) {
 }  // namespace
 
 Status ResolveIdentity(const std::string& user, const std::string& group, Identity* out) {
-  Identity id{::getuid(), ::getgid(), {}};
+  Identity id{::getuid(), ::getgid(), {}, "", ""};
   std::vector<char> buf(16384);
   if (!user.empty()) {
     passwd pw{}, *found = nullptr;
@@ -31,6 +31,8 @@ Status ResolveIdentity(const std::string& user, const std::string& group, Identi
     if (found != nullptr) {
       id.uid = pw.pw_uid;
       id.gid = pw.pw_gid;
+      id.name = pw.pw_name;
+      id.home = pw.pw_dir;
       int count = 64;
       id.groups.resize(static_cast<size_t>(count));
       if (getgrouplist(pw.pw_name, pw.pw_gid, id.groups.data(), &count) < 0) {

@@ -16,6 +16,8 @@ struct Identity {
   uid_t uid = 0;
   gid_t gid = 0;
   std::vector<gid_t> groups;  // supplementary groups, from the user's entry
+  std::string name;           // from the user's entry; empty without one
+  std::string home;           // likewise
 };
 
 // `user` empty: keep thrd's own identity (then `group`, if given, changes only the group).

@@ -1,6 +1,7 @@
 #include "thr/output.h"
 
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -60,6 +61,11 @@ void OutputEcho::Drain() {
       rest.remove_prefix(static_cast<size_t>(n));
     }
     lock.lock();
+    if (dropped_ > reported_) {
+      spdlog::warn("stdout echo could not keep up: {} line(s) dropped so far (job logs keep them)",
+                   dropped_);
+      reported_ = dropped_;
+    }
   }
 }
 

@@ -33,6 +33,7 @@ class OutputEcho {
   std::condition_variable cv_;
   std::deque<std::string> queue_;  // guarded by mu_
   uint64_t dropped_ = 0;           // guarded by mu_
+  uint64_t reported_ = 0;          // guarded by mu_: drops already logged
   bool closing_ = false;           // guarded by mu_
   std::thread writer_;
 };

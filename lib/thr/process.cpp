@@ -171,7 +171,19 @@ Status Spawn(const SpawnRequest& request, std::unique_ptr<Child>* out) {
   if (!devnull.valid()) return Status::Io("/dev/null", errno);
 
   std::vector<char*> argv = CStrings(request.argv);
-  std::vector<char*> envp = CStrings(request.env);
+  // Running as another user: HOME, USER and LOGNAME are theirs (as with systemd's User=),
+  // unless the job's own `env` set them.
+  std::vector<std::string> env = request.env;
+  if (!identity.name.empty()) {
+    for (const auto& [key, value] : {std::pair<std::string, std::string>{"HOME", identity.home},
+                                     {"USER", identity.name},
+                                     {"LOGNAME", identity.name}}) {
+      if (request.job_env.count(key) != 0) continue;
+      std::erase_if(env, [&](const std::string& var) { return var.rfind(key + "=", 0) == 0; });
+      env.push_back(key + "=" + value);
+    }
+  }
+  std::vector<char*> envp = CStrings(env);
   ChildArgs args{getpid(),
                  path.c_str(),
                  argv.data(),

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ struct SpawnRequest {
   std::vector<std::string> argv;  // argv[0] without '/' is looked up in PATH (env's, else thrd's)
   std::string cwd;                // empty: thrd's
   std::vector<std::string> env;   // the whole environment, "NAME=value"
+  std::set<std::string> job_env;  // names the job's `env` set: never overridden by `user`
   std::string user;               // empty: thrd's own; else a name or uid, looked up now
   std::string group;
   std::optional<unsigned> umask;

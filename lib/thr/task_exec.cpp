@@ -44,7 +44,10 @@ SpawnRequest ExecTask::MakeRequest() const {
     if (eq != std::string_view::npos)
       env[std::string(var.substr(0, eq))] = std::string(var.substr(eq + 1));
   }
-  for (const auto& [k, v] : spec_.env) env[k] = v;
+  for (const auto& [k, v] : spec_.env) {
+    env[k] = v;
+    r.job_env.insert(k);
+  }
   env["THRD_JOB"] = spec_.name;
   for (const auto& [k, v] : env) r.env.push_back(k + "=" + v);
   return r;

@@ -17,7 +17,7 @@ AS_ROOT=0
 USER_JOB=""
 if ((AS_ROOT)); then
   USER_JOB='{ "name": "asuser", "task": "exec", "every": "1h", "user": "nobody", "cwd": "/",
-      "command": "echo uid=$(id -un) gid=$(id -gn) home=$HOME" },'
+      "command": "echo uid=$(id -un) gid=$(id -gn) home=$HOME user=$USER logname=$LOGNAME" },'
 fi
 
 write_config "$CFG" '{
@@ -75,7 +75,8 @@ tag=inherited" "$got"
 if ((AS_ROOT)); then
   log "-- user nobody"
   expect_match "asuser: runs as nobody with nobody's group and home" \
-    "^uid=nobody gid=(nogroup|nobody) home=" "$(logs_of asuser)"
+    "^uid=nobody gid=(nogroup|nobody) home=$(getent passwd nobody | cut -d: -f6) user=nobody logname=nobody$" \
+    "$(logs_of asuser)"
   snap asuser
   expect_eq "asuser: no failure" 0 "$(sf failures)"
 else
