@@ -175,12 +175,13 @@ Status Spawn(const SpawnRequest& request, std::unique_ptr<Child>* out) {
   // unless the job's own `env` set them.
   std::vector<std::string> env = request.env;
   if (!identity.name.empty()) {
-    for (const auto& [key, value] : {std::pair<std::string, std::string>{"HOME", identity.home},
-                                     {"USER", identity.name},
-                                     {"LOGNAME", identity.name}}) {
-      if (request.job_env.count(key) != 0) continue;
-      std::erase_if(env, [&](const std::string& var) { return var.rfind(key + "=", 0) == 0; });
-      env.push_back(key + "=" + value);
+    const std::pair<std::string, std::string> user_vars[] = {
+        {"HOME", identity.home}, {"USER", identity.name}, {"LOGNAME", identity.name}};
+    for (const auto& var : user_vars) {
+      if (request.job_env.count(var.first) != 0) continue;
+      const std::string prefix = var.first + "=";
+      std::erase_if(env, [&prefix](const std::string& e) { return e.rfind(prefix, 0) == 0; });
+      env.push_back(prefix + var.second);
     }
   }
   std::vector<char*> envp = CStrings(env);
