@@ -41,9 +41,13 @@ struct JobSpec {
 };
 
 struct Config {
-  std::string origin;  // the file path, or "<embedded default>"
+  std::string origin;              // the file path, or "<embedded default>"
+  std::vector<std::string> files;  // origin, then each drop-in read, in the order read
   std::optional<std::string> socket;
-  std::vector<JobSpec> jobs;
+  unsigned socket_mode = 0660;      // permission bits of the socket file
+  std::string socket_group;         // name or gid; empty: thrd's own group
+  std::vector<std::string> include;  // drop-in glob patterns, as written
+  std::vector<JobSpec> jobs;        // the main file's, then each drop-in's, in order
 };
 
 inline constexpr Duration kMinEvery{10};
