@@ -39,9 +39,10 @@ int main(int argc, char** argv) {
   app.add_flag("--json", options.json, "print the daemon's reply as one JSON object");
   app.add_option(
       "--timeout", timeout_text,
-      "bound on connecting and on each reply, e.g. 500ms, 30s (default 10s; stop, kill and "
-      "restart wait while the daemon answers pings unless this is given)");
+      "bound on connecting and on each reply, e.g. 500ms, 30s (default 10s; stop, kill, "
+      "restart and reload wait while the daemon answers pings unless this is given)");
   app.require_subcommand(1);
+  app.fallthrough();  // "thrctl status --json" as well as "thrctl --json status"
   app.footer("Exit status: 0 done, 1 refused or failed, 2 usage error, 3 thrd unreachable.");
 
   CLI::App* status = app.add_subcommand("status", "show every job, or those named");
@@ -64,6 +65,8 @@ int main(int argc, char** argv) {
   logs->add_option("JOB", options.jobs, "job name")->required()->expected(1);
   logs->add_option("-n,--lines", options.lines, "only the last N lines")
       ->check(CLI::NonNegativeNumber);
+  app.add_subcommand("reload",
+                     "re-read the config and its drop-ins; exit 1, nothing changed, if invalid");
   app.add_subcommand("ping", "exit 0 when thrd answers");
 
   try {

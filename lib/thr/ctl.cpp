@@ -96,6 +96,44 @@ void PrintControl(const nlohmann::json& reply, std::FILE* out, std::FILE* err) {
   }
 }
 
+std::vector<std::string> Strings(const nlohmann::json& v) {
+  std::vector<std::string> out;
+  if (!v.is_array()) return out;
+  for (const auto& item : v) out.push_back(Cell(item));
+  return out;
+}
+
+// "reloaded /etc/thrd/thrd.json (+2 drop-ins): changed sync; added web; 3 unchanged"
+void PrintReload(const nlohmann::json& reply, std::FILE* out, std::FILE* err) {
+  if (Member(reply, "message").is_string()) {
+    std::fprintf(out, "%s\n", Text(reply, "message", "").c_str());
+    return;
+  }
+  std::vector<std::string> files = Strings(Member(reply, "files"));
+  std::string line = "reloaded " + (files.empty() ? std::string("?") : files.front());
+  if (files.size() > 1) {
+    line += " (+" + std::to_string(files.size() - 1) +
+            (files.size() == 2 ? " drop-in)" : " drop-ins)");
+  }
+  std::string changes;
+  for (const char* kind : {"changed", "added", "removed"}) {
+    std::vector<std::string> names = Strings(Member(reply, kind));
+    if (names.empty()) continue;
+    changes += (changes.empty() ? "" : "; ") + std::string(kind);
+    for (const std::string& name : names) changes += " " + name;
+  }
+  size_t unchanged = Strings(Member(reply, "unchanged")).size();
+  if (changes.empty()) {
+    line += ": no change (" + std::to_string(unchanged) + " unchanged)";
+  } else {
+    line += ": " + changes + "; " + std::to_string(unchanged) + " unchanged";
+  }
+  std::fprintf(out, "%s\n", line.c_str());
+  for (const std::string& note : Strings(Member(reply, "notes"))) {
+    std::fprintf(err, "thrctl: note: %s\n", note.c_str());
+  }
+}
+
 // Receives the reply to a command that may take a job's stop_timeout: as long as the daemon
 // keeps answering pings on a second connection, keep waiting.
 Status AwaitSlowReply(Client& client, nlohmann::json* reply) {
@@ -126,7 +164,7 @@ int Fail(const CtlOptions& options, const Status& status, int code) {
 }  // namespace
 
 bool WaitsForJobs(const std::string& command) {
-  return command == "stop" || command == "kill" || command == "restart";
+  return command == "stop" || command == "kill" || command == "restart" || command == "reload";
 }
 
 nlohmann::json BuildRequest(const CtlOptions& options) {
@@ -154,6 +192,8 @@ void PrintReply(const std::string& command, const nlohmann::json& reply, std::FI
     if (lines.is_array()) {
       for (const auto& line : lines) std::fprintf(out, "%s\n", Cell(line).c_str());
     }
+  } else if (command == "reload") {
+    if (ReplyStatus(reply).ok()) PrintReload(reply, out, err);
   } else if (command == "ping") {
     std::fprintf(out, "thrd %s is up (pid %s)\n", Cell(Member(reply, "version")).c_str(),
                  Cell(Member(reply, "pid")).c_str());

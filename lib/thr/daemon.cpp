@@ -9,11 +9,18 @@
 #include <cstdio>
 #include <cstring>
 
+#include <algorithm>
+#include <chrono>
+#include <optional>
+
 #include "thr/clock.h"
 #include "thr/config.h"
+#include "thr/decisions.h"
 #include "thr/exit_codes.h"
+#include "thr/notify.h"
 #include "thr/output.h"
 #include "thr/process.h"
+#include "thr/reload.h"
 #include "thr/run_groups.h"
 #include "thr/server.h"
 #include "thr/socket_path.h"
@@ -65,6 +72,7 @@ int RunDaemon(const DaemonOptions& options) {
   std::signal(SIGPIPE, SIG_IGN);
   sigset_t signals = BlockedSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const Notifier notifier;
   // Both before any thread exists: the keeper is forked from a single-threaded thrd.
   BecomeSubreaper();
   if (Status s = RunGroups::Get().StartKeeper(); !s.ok()) {
@@ -72,35 +80,64 @@ int RunDaemon(const DaemonOptions& options) {
   }
 
   std::string socket_path = ResolveDaemonSocket(options.socket_path, config.socket);
+  std::string state_dir = ResolveStateDir(options.state_dir);
   OutputEcho echo(STDOUT_FILENO);
-  Supervisor supervisor(DefaultClock(), &echo);
+  Supervisor supervisor(DefaultClock(), &echo, DecisionFile(state_dir));
   Server server(supervisor);
-  if (Status s = server.Listen(socket_path); !s.ok()) {
+  if (Status s = server.Listen(socket_path, config.socket_mode, config.socket_group); !s.ok()) {
     spdlog::error("{}", s.message());
     return kExitFailed;
   }
-  spdlog::info("thrd {} (pid {}) serving {} with {} job(s) from {}", kVersion, ::getpid(),
-               socket_path, config.jobs.size(), config.origin);
+  spdlog::info("thrd {} (pid {}) serving {} with {} job(s) from {}; decisions kept in {}",
+               kVersion, ::getpid(), socket_path, config.jobs.size(), config.origin, state_dir);
   supervisor.Start(config);
+  Reloader reloader(options.config_path, config, socket_path, supervisor, server, notifier);
+  server.SetReloader(&reloader);
+  supervisor.SetChangeListener(
+      [&notifier, &supervisor] { notifier.Status(DescribeCounts(supervisor.Counts())); });
   server.Serve();
+  // The socket accepts from here on: a client that sees READY=1 can talk to thrd.
+  notifier.Ready(DescribeCounts(supervisor.Counts()));
 
+  const std::optional<Duration> watchdog = notifier.watchdog_interval();
+  auto next_watchdog = std::chrono::steady_clock::now();
   bool reap_again = false;
   while (true) {
     // A run's zombie seen by ReapStrays is left to its job thread; look again shortly.
-    timespec retry{0, 100'000'000};
-    int sig = sigtimedwait(&signals, nullptr, reap_again ? &retry : nullptr);
+    std::optional<Duration> wait;
+    if (reap_again) wait = Duration(100);
+    if (watchdog) {
+      auto left = std::chrono::duration_cast<Duration>(next_watchdog -
+                                                       std::chrono::steady_clock::now());
+      left = std::max(left, Duration(0));
+      wait = wait ? std::min(*wait, left) : left;
+    }
+    timespec timeout{};
+    if (wait) {
+      timeout.tv_sec = wait->count() / 1000;
+      timeout.tv_nsec = (wait->count() % 1000) * 1'000'000;
+    }
+    int sig = sigtimedwait(&signals, nullptr, wait ? &timeout : nullptr);
+    if (watchdog && std::chrono::steady_clock::now() >= next_watchdog) {
+      // Counting takes every job's lock: a deadlocked supervisor stops the pings.
+      notifier.Status(DescribeCounts(supervisor.Counts()));
+      notifier.Watchdog();
+      next_watchdog = std::chrono::steady_clock::now() + *watchdog;
+    }
     if (sig < 0 || sig == SIGCHLD) {
       reap_again = ReapStrays();
       continue;
     }
     if (sig == SIGHUP) {
-      spdlog::info("SIGHUP: reload is not supported yet; ignored");
+      spdlog::info("SIGHUP: reloading");
+      reloader.RequestReload();
       continue;
     }
-    spdlog::info("{}: stopping {} job(s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-                 config.jobs.size());
+    spdlog::info("{}: stopping every job", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     break;
   }
+  notifier.Stopping();
+  reloader.Close();
   supervisor.Shutdown();
   server.Shutdown();
   RunGroups::Get().StopKeeper();

@@ -8,7 +8,7 @@ namespace thr {
 struct DaemonOptions {
   std::string config_path;  // empty: the embedded default
   std::string socket_path;  // empty: resolved as CONTRACT.md says
-  std::string state_dir;    // kept for the ops issue; unused until then
+  std::string state_dir;    // empty: resolved by ResolveStateDir (decisions.h)
   std::string log_level = "info";
   bool check_only = false;
 };

@@ -94,6 +94,16 @@ void Job::JoinEndedLocked() {
   }
 }
 
+void Job::InheritHistory(const Job& older) {
+  log_.Inherit(older.log_);
+  std::scoped_lock lock(mu_, older.mu_);
+  runs_ = older.runs_;
+  failures_ = older.failures_;
+  missed_ = older.missed_;
+  last_run_ = older.last_run_;
+  last_error_ = older.last_error_;
+}
+
 void Job::Begin(JobState initial) {
   std::lock_guard<std::mutex> lock(mu_);
   state_ = initial;

@@ -55,6 +55,9 @@ class Job {
   const JobSpec& spec() const { return spec_; }
   const std::string& name() const { return spec_.name; }
 
+  // Takes over the counters, last run and output lines of the job this one replaces (reload).
+  // Before Begin() only.
+  void InheritHistory(const Job& older);
   // Puts the job in `initial` (running, paused or stopped) and starts its worker if needed.
   void Begin(JobState initial);
 

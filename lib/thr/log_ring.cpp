@@ -10,6 +10,14 @@ void LogRing::Append(std::string line) {
   ++total_;
 }
 
+void LogRing::Inherit(const LogRing& older) {
+  std::vector<std::string> lines = older.Tail(capacity_);
+  uint64_t total = older.total();
+  std::lock_guard<std::mutex> lock(mu_);
+  lines_.assign(lines.begin(), lines.end());
+  total_ = total;
+}
+
 std::vector<std::string> LogRing::Tail(size_t n) const {
   std::lock_guard<std::mutex> lock(mu_);
   size_t take = std::min(n, lines_.size());

@@ -14,6 +14,9 @@ class LogRing {
   explicit LogRing(size_t capacity) : capacity_(capacity) {}
 
   void Append(std::string line);
+  // Takes over `older`'s lines (as many as fit) and count: a job replaced by reload keeps
+  // its output history.
+  void Inherit(const LogRing& older);
   // The last `n` lines (all when fewer), oldest first.
   std::vector<std::string> Tail(size_t n) const;
   // Lines appended since the start, kept or not.

@@ -14,6 +14,7 @@
 #include <filesystem>
 
 #include "thr/commands/command.h"
+#include "thr/identity.h"
 #include "thr/protocol.h"
 
 namespace thr {
@@ -58,6 +59,11 @@ Status CheckExisting(const std::string& path, const sockaddr_un& addr) {
 }  // namespace
 
 nlohmann::json Dispatch(Supervisor& sup, std::string_view line) {
+  CommandContext ctx{sup};
+  return Dispatch(ctx, line);
+}
+
+nlohmann::json Dispatch(CommandContext& ctx, std::string_view line) {
   Request req;
   if (Status s = DecodeRequest(line, &req); !s.ok()) return ErrorReply(s);
   nlohmann::json id = req.body.contains("id") ? req.body["id"] : nlohmann::json();
@@ -70,7 +76,7 @@ nlohmann::json Dispatch(Supervisor& sup, std::string_view line) {
   spdlog::debug("dispatch {}", def->name);
   try {
     nlohmann::json result = nlohmann::json::object();
-    Status s = def->handle(sup, req.body, &result);
+    Status s = def->handle(ctx, req.body, &result);
     return with_id(s.ok() ? OkReply(std::move(result)) : ErrorReply(s, std::move(result)));
   } catch (const std::exception& e) {
     spdlog::error("{}: {}", def->name, e.what());
@@ -80,7 +86,21 @@ nlohmann::json Dispatch(Supervisor& sup, std::string_view line) {
 
 Server::~Server() { Shutdown(); }
 
-Status Server::Listen(const std::string& path) {
+Status Server::SetAccess(unsigned mode, const std::string& group) {
+  if (!group.empty()) {
+    Identity identity;
+    if (Status s = ResolveIdentity("", group, &identity); !s.ok()) {
+      return Status::InvalidConfig("socket " + path_ + ": " + s.message());
+    }
+    if (::chown(path_.c_str(), static_cast<uid_t>(-1), identity.gid) != 0) {
+      return Status::Io("chown " + path_ + " to group " + group, errno);
+    }
+  }
+  if (::chmod(path_.c_str(), mode) != 0) return Status::Io("chmod " + path_, errno);
+  return Status::Ok();
+}
+
+Status Server::Listen(const std::string& path, unsigned mode, const std::string& group) {
   sockaddr_un addr;
   if (Status s = MakeAddress(path, &addr); !s.ok()) return s;
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
@@ -98,14 +118,14 @@ Status Server::Listen(const std::string& path) {
     return Status::Io("bind " + path, errno);
   }
   // From here on the file is ours: remove it again on any failure.
-  auto fail = [&path](const std::string& what) {
-    Status s = Status::Io(what + " " + path, errno);
-    ::unlink(path.c_str());
-    return s;
-  };
-  if (::chmod(path.c_str(), 0660) != 0) return fail("chmod");
-  if (::listen(fd.get(), 128) != 0) return fail("listen");
   path_ = path;
+  Status s = SetAccess(mode, group);
+  if (s.ok() && ::listen(fd.get(), 128) != 0) s = Status::Io("listen " + path, errno);
+  if (!s.ok()) {
+    ::unlink(path.c_str());
+    path_.clear();
+    return s;
+  }
   wake_fd_ = UniqueFd(::eventfd(0, EFD_CLOEXEC));
   if (!wake_fd_.valid()) return Status::Io("eventfd", errno);
   listen_fd_ = std::move(fd);
@@ -180,7 +200,7 @@ void Server::ServeConnection(Connection* conn) {
         break;
       }
       if (line.empty()) continue;  // blank lines are keep-alives, not requests
-      if (!SendAll(fd, EncodeLine(Dispatch(sup_, line))).ok()) open = false;
+      if (!SendAll(fd, EncodeLine(Dispatch(ctx_, line))).ok()) open = false;
     }
   }
   std::lock_guard<std::mutex> lock(mu_);

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <thread>
 
+#include "thr/commands/command.h"
 #include "thr/fd.h"
 #include "thr/status.h"
 
@@ -17,20 +18,28 @@ namespace thr {
 class Supervisor;
 
 // Nothing thrown below this point reaches the connection loop.
+nlohmann::json Dispatch(CommandContext& ctx, std::string_view line);
+// The same without a reloader (tests).
 nlohmann::json Dispatch(Supervisor& sup, std::string_view line);
 
 // Thread-safe. Connections are served concurrently, so a stop waiting on one never delays
 // status or ping on another.
 class Server {
  public:
-  explicit Server(Supervisor& sup) : sup_(sup) {}
+  explicit Server(Supervisor& sup) : ctx_{sup} {}
   ~Server();  // Shutdown()
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
   // Binds `path`: creates a missing parent directory, refuses when a live thrd serves it (the
-  // message names the path), replaces a stale socket file, sets mode 0660.
-  Status Listen(const std::string& path);
+  // message names the path), replaces a stale socket file, and sets its access (SetAccess)
+  // before anyone can connect.
+  Status Listen(const std::string& path, unsigned mode = 0660, const std::string& group = "");
+  // The socket file's permission bits and group (a name or gid; empty: leave it). The file's
+  // permissions are the first gate: who cannot open it cannot talk to thrd at all.
+  Status SetAccess(unsigned mode, const std::string& group);
+  // Before Serve(): lets `reload` through.
+  void SetReloader(Reloader* reloader) { ctx_.reloader = reloader; }
   // Starts the accept thread.
   void Serve();
   // Stops accepting, closes every connection, joins their threads, removes the socket file.
@@ -46,7 +55,7 @@ class Server {
   void ServeConnection(Connection* conn);
   void ReapDoneLocked();
 
-  Supervisor& sup_;
+  CommandContext ctx_;
   std::string path_;
   UniqueFd listen_fd_;
   UniqueFd wake_fd_;  // eventfd: wakes the accept loop for shutdown

@@ -2,21 +2,73 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <mutex>
+#include <set>
 
 namespace thr {
+namespace {
 
-Supervisor::Supervisor(const Clock& clock, OutputEcho* echo) : clock_(clock), echo_(echo) {}
+std::string Join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out.empty() ? "-" : out;
+}
+
+}  // namespace
+
+Supervisor::Supervisor(const Clock& clock, OutputEcho* echo, DecisionFile decisions)
+    : clock_(clock), echo_(echo), decision_file_(std::move(decisions)) {}
 
 Supervisor::~Supervisor() { Shutdown(); }
 
+JobState Supervisor::InitialStateLocked(const JobSpec& spec) const {
+  auto it = decisions_.find(spec.name);
+  return it == decisions_.end() ? spec.start : it->second;
+}
+
+bool Supervisor::RetainDecisionsLocked(const std::vector<JobSpec>& specs) {
+  std::set<std::string> configured;
+  for (const JobSpec& spec : specs) configured.insert(spec.name);
+  bool dropped = false;
+  for (auto it = decisions_.begin(); it != decisions_.end();) {
+    if (configured.count(it->first) != 0) {
+      ++it;
+      continue;
+    }
+    spdlog::info("dropping the kept decision for job {}: no longer configured", it->first);
+    it = decisions_.erase(it);
+    dropped = true;
+  }
+  return dropped;
+}
+
+// A failed write leaves the command done but its decision unkept across a restart: say so
+// loudly, but do not undo what the operator asked for.
+void Supervisor::SaveDecisionsLocked() {
+  if (Status s = decision_file_.Save(decisions_); !s.ok()) {
+    spdlog::error("cannot keep operator decisions: {}", s.message());
+  }
+}
+
 void Supervisor::Start(const Config& config) {
+  std::unique_lock<std::shared_mutex> change(change_mu_);
+  std::lock_guard<std::mutex> decisions_lock(decisions_mu_);
+  if (Status s = decision_file_.Load(&decisions_); !s.ok()) {
+    spdlog::warn("ignoring kept decisions: {}", s.message());
+    decisions_.clear();
+  } else if (!decisions_.empty()) {
+    spdlog::info("{} kept decision(s) from {}", decisions_.size(), decision_file_.path());
+  }
+  if (RetainDecisionsLocked(config.jobs)) SaveDecisionsLocked();
   std::unique_lock<std::shared_mutex> lock(mu_);
   for (const JobSpec& spec : config.jobs) {
     auto job = std::make_shared<Job>(spec, clock_, echo_);
-    job->Begin(spec.start);
-    spdlog::info("job {}: {} every {}, {}", spec.name, TaskName(spec.task),
-                 FormatDuration(spec.every), StateName(spec.start));
+    JobState initial = InitialStateLocked(spec);
+    job->Begin(initial);
+    spdlog::info("job {}: {} every {}, {}{}", spec.name, TaskName(spec.task),
+                 FormatDuration(spec.every), StateName(initial),
+                 decisions_.count(spec.name) != 0 ? " (kept decision)" : "");
     jobs_.push_back(std::move(job));
   }
 }
@@ -32,41 +84,120 @@ std::shared_ptr<Job> Supervisor::Find(const std::string& name) const {
 std::vector<ControlResult> Supervisor::Apply(Control control, const std::vector<std::string>& names,
                                              bool all, bool freeze) {
   std::vector<ControlResult> results;
-  std::vector<std::shared_ptr<Job>> targets;
-  if (all) {
-    std::shared_lock<std::shared_mutex> lock(mu_);
-    targets = jobs_;
-  } else {
-    for (const std::string& name : names) targets.push_back(Find(name));  // nullptr: unknown
-  }
-  // Request every job first, then settle them: a stop of many jobs runs in parallel.
   std::vector<std::shared_ptr<Job>> settling;
-  for (size_t i = 0; i < targets.size(); ++i) {
-    const std::shared_ptr<Job>& job = targets[i];
-    if (!job) {
-      results.push_back({names[i], Status::UnknownJob(names[i])});
-      continue;
-    }
-    Job::Outcome outcome = job->Request(control, freeze);
-    if (all && outcome.kind == Transition::Kind::kRefused) continue;  // --all skips these
-    ControlResult r{job->name(), Status::Ok(), outcome.kind == Transition::Kind::kTo,
-                    outcome.before, outcome.after};
-    if (outcome.kind == Transition::Kind::kRefused) {
-      r.status = Status::Refused(RefusalReason(job->name(), outcome.before));
-      spdlog::info("{} {}: refused, job is {}", ControlName(control), job->name(),
-                   StateName(outcome.before));
-    } else if (outcome.kind == Transition::Kind::kNoop) {
-      spdlog::info("{} {}: already {} (no-op)", ControlName(control), job->name(),
-                   StateName(outcome.before));
+  {
+    std::shared_lock<std::shared_mutex> change(change_mu_);
+    std::vector<std::shared_ptr<Job>> targets;
+    if (all) {
+      std::shared_lock<std::shared_mutex> lock(mu_);
+      targets = jobs_;
     } else {
-      spdlog::info("{} {}: {} -> {}", ControlName(control), job->name(), StateName(outcome.before),
-                   StateName(outcome.after));
+      for (const std::string& name : names) targets.push_back(Find(name));  // nullptr: unknown
     }
-    results.push_back(std::move(r));
-    settling.push_back(job);
+    // Request every job first, then settle them: a stop of many jobs runs in parallel.
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const std::shared_ptr<Job>& job = targets[i];
+      if (!job) {
+        results.push_back({names[i], Status::UnknownJob(names[i])});
+        continue;
+      }
+      Job::Outcome outcome = job->Request(control, freeze);
+      if (all && outcome.kind == Transition::Kind::kRefused) continue;  // --all skips these
+      ControlResult r{job->name(), Status::Ok(), outcome.kind == Transition::Kind::kTo,
+                      outcome.before, outcome.after};
+      if (outcome.kind == Transition::Kind::kRefused) {
+        r.status = Status::Refused(RefusalReason(job->name(), outcome.before));
+        spdlog::info("{} {}: refused, job is {}", ControlName(control), job->name(),
+                     StateName(outcome.before));
+      } else if (outcome.kind == Transition::Kind::kNoop) {
+        spdlog::info("{} {}: already {} (no-op)", ControlName(control), job->name(),
+                     StateName(outcome.before));
+      } else {
+        spdlog::info("{} {}: {} -> {}", ControlName(control), job->name(),
+                     StateName(outcome.before), StateName(outcome.after));
+      }
+      results.push_back(std::move(r));
+      settling.push_back(job);
+    }
+    // One write per request, before the reply; a no-op is a decision too (pausing a job that
+    // the config starts paused keeps it paused when the config changes).
+    std::lock_guard<std::mutex> lock(decisions_mu_);
+    bool dirty = false;
+    for (const ControlResult& r : results) {
+      if (!r.status.ok()) continue;
+      JobState kept = DecisionFor(r.after);
+      auto [it, inserted] = decisions_.try_emplace(r.name, kept);
+      if (inserted || it->second != kept) dirty = true;
+      it->second = kept;
+    }
+    if (dirty) SaveDecisionsLocked();
   }
   for (const auto& job : settling) job->Settle();
+  bool changed = false;
+  for (const ControlResult& r : results) changed |= r.changed;
+  if (changed) NotifyChange();
   return results;
+}
+
+ReloadReport Supervisor::Reload(const std::vector<JobSpec>& specs) {
+  ReloadReport report;
+  {
+    std::unique_lock<std::shared_mutex> change(change_mu_);
+    if (shut_down_) return report;
+    std::vector<std::shared_ptr<Job>> old_jobs;
+    {
+      std::shared_lock<std::shared_mutex> lock(mu_);
+      old_jobs = jobs_;
+    }
+    std::map<std::string, std::shared_ptr<Job>> old_by_name;
+    for (const auto& job : old_jobs) old_by_name[job->name()] = job;
+    std::set<std::string> configured;
+    std::vector<std::shared_ptr<Job>> ending;
+    for (const JobSpec& spec : specs) {
+      configured.insert(spec.name);
+      auto it = old_by_name.find(spec.name);
+      if (it == old_by_name.end()) {
+        report.added.push_back(spec.name);
+      } else if (it->second->spec() == spec) {
+        report.unchanged.push_back(spec.name);
+      } else {
+        report.changed.push_back(spec.name);
+        ending.push_back(it->second);
+      }
+    }
+    for (const auto& job : old_jobs) {
+      if (configured.count(job->name()) == 0) {
+        report.removed.push_back(job->name());
+        ending.push_back(job);
+      }
+    }
+    spdlog::info("reload: unchanged {}; changed {}; added {}; removed {}", Join(report.unchanged),
+                 Join(report.changed), Join(report.added), Join(report.removed));
+    for (const auto& job : ending) job->RequestShutdown();
+    for (const auto& job : ending) job->WaitEnded();
+
+    std::lock_guard<std::mutex> decisions_lock(decisions_mu_);
+    if (RetainDecisionsLocked(specs)) SaveDecisionsLocked();
+    std::vector<std::shared_ptr<Job>> next;
+    for (const JobSpec& spec : specs) {
+      auto it = old_by_name.find(spec.name);
+      if (it != old_by_name.end() && it->second->spec() == spec) {
+        next.push_back(it->second);
+        continue;
+      }
+      auto job = std::make_shared<Job>(spec, clock_, echo_);
+      if (it != old_by_name.end()) job->InheritHistory(*it->second);
+      JobState initial = InitialStateLocked(spec);
+      job->Begin(initial);
+      spdlog::info("job {}: {} every {}, {}", spec.name, TaskName(spec.task),
+                   FormatDuration(spec.every), StateName(initial));
+      next.push_back(std::move(job));
+    }
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    jobs_ = std::move(next);
+  }
+  NotifyChange();
+  return report;
 }
 
 Status Supervisor::Snapshot(const std::vector<std::string>& names,
@@ -89,9 +220,32 @@ Status Supervisor::Snapshot(const std::vector<std::string>& names,
   return first_error;
 }
 
+StateCounts Supervisor::Counts() const {
+  StateCounts counts{};
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  for (const auto& job : jobs_) ++counts[static_cast<size_t>(job->Info().state)];
+  return counts;
+}
+
+void Supervisor::SetChangeListener(std::function<void()> listener) {
+  std::lock_guard<std::mutex> lock(listener_mu_);
+  listener_ = std::move(listener);
+}
+
+void Supervisor::NotifyChange() {
+  std::function<void()> listener;
+  {
+    std::lock_guard<std::mutex> lock(listener_mu_);
+    listener = listener_;
+  }
+  if (listener) listener();
+}
+
 void Supervisor::Shutdown() {
   std::vector<std::shared_ptr<Job>> jobs;
   {
+    std::unique_lock<std::shared_mutex> change(change_mu_);
+    shut_down_ = true;
     std::shared_lock<std::shared_mutex> lock(mu_);
     jobs = jobs_;
   }

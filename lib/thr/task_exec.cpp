@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "thr/line_splitter.h"
+#include "thr/notify.h"
 #include "thr/process.h"
 #include "thr/task.h"
 
@@ -36,12 +37,13 @@ SpawnRequest ExecTask::MakeRequest() const {
   r.user = spec_.user;
   r.group = spec_.group;
   r.umask = spec_.umask;
-  // thrd's environment, then the job's `env` over it, then THRD_JOB.
+  // thrd's environment (less what systemd addressed to thrd), then the job's `env` over
+  // it, then THRD_JOB.
   std::map<std::string, std::string> env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string_view var(*e);
     size_t eq = var.find('=');
-    if (eq != std::string_view::npos)
+    if (eq != std::string_view::npos && !IsServiceManagerVariable(var.substr(0, eq)))
       env[std::string(var.substr(0, eq))] = std::string(var.substr(eq + 1));
   }
   for (const auto& [k, v] : spec_.env) {

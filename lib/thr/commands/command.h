@@ -10,13 +10,20 @@
 namespace thr {
 
 class Supervisor;
+class Reloader;
+
+// What a handler may reach. Owned by the daemon; outlives every connection.
+struct CommandContext {
+  Supervisor& supervisor;
+  Reloader* reloader = nullptr;  // nullptr: reload is refused (unit tests)
+};
 
 struct CommandDef {
   std::string_view name;     // wire name == thrctl subcommand
   std::string_view summary;  // one line, for docs and --help
   // Fills `result` (merged into the reply) and returns its status. May block (stop waits for
   // threads); each connection has its own thread, so that delays no one else.
-  Status (*handle)(Supervisor& sup, const nlohmann::json& request, nlohmann::json* result);
+  Status (*handle)(CommandContext& ctx, const nlohmann::json& request, nlohmann::json* result);
 };
 
 // nullptr if no command is called `name`.

@@ -9,7 +9,7 @@
 namespace thr {
 namespace {
 
-Status HandleControl(Control control, Supervisor& sup, const nlohmann::json& request,
+Status HandleControl(Control control, CommandContext& ctx, const nlohmann::json& request,
                      nlohmann::json* result) {
   std::vector<std::string> names;
   if (Status s = JobNames(request, &names); !s.ok()) return s;
@@ -20,7 +20,7 @@ Status HandleControl(Control control, Supervisor& sup, const nlohmann::json& req
   if (freeze && control != Control::kPause)
     return Status::BadRequest("\"freeze\" applies to pause only");
 
-  std::vector<ControlResult> results = sup.Apply(control, names, all, freeze);
+  std::vector<ControlResult> results = ctx.supervisor.Apply(control, names, all, freeze);
   nlohmann::json jobs = nlohmann::json::array();
   Status first_error;
   std::string messages;
@@ -43,8 +43,8 @@ Status HandleControl(Control control, Supervisor& sup, const nlohmann::json& req
 }
 
 template <Control C>
-Status Handle(Supervisor& sup, const nlohmann::json& request, nlohmann::json* result) {
-  return HandleControl(C, sup, request, result);
+Status Handle(CommandContext& ctx, const nlohmann::json& request, nlohmann::json* result) {
+  return HandleControl(C, ctx, request, result);
 }
 
 }  // namespace

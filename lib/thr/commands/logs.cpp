@@ -5,7 +5,7 @@
 namespace thr {
 namespace {
 
-Status HandleLogs(Supervisor& sup, const nlohmann::json& request, nlohmann::json* result) {
+Status HandleLogs(CommandContext& ctx, const nlohmann::json& request, nlohmann::json* result) {
   auto job_it = request.find("job");
   if (job_it == request.end() || !job_it->is_string()) {
     return Status::BadRequest("logs needs a string member \"job\"");
@@ -17,7 +17,7 @@ Status HandleLogs(Supervisor& sup, const nlohmann::json& request, nlohmann::json
     lines = it->get<size_t>();
   }
   std::string name = job_it->get<std::string>();
-  std::shared_ptr<Job> job = sup.Find(name);
+  std::shared_ptr<Job> job = ctx.supervisor.Find(name);
   if (!job) return Status::UnknownJob(name);
   (*result)["job"] = name;
   (*result)["lines"] = job->log().Tail(lines);

@@ -7,7 +7,7 @@
 namespace thr {
 namespace {
 
-Status HandlePing(Supervisor&, const nlohmann::json&, nlohmann::json* result) {
+Status HandlePing(CommandContext&, const nlohmann::json&, nlohmann::json* result) {
   (*result)["version"] = kVersion;
   (*result)["pid"] = ::getpid();
   return Status::Ok();

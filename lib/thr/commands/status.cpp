@@ -35,11 +35,11 @@ nlohmann::json InfoJson(const JobInfo& info) {
   };
 }
 
-Status HandleStatus(Supervisor& sup, const nlohmann::json& request, nlohmann::json* result) {
+Status HandleStatus(CommandContext& ctx, const nlohmann::json& request, nlohmann::json* result) {
   std::vector<std::string> names;
   if (Status s = JobNames(request, &names); !s.ok()) return s;
   std::vector<JobInfo> infos;
-  Status s = sup.Snapshot(names, &infos);
+  Status s = ctx.supervisor.Snapshot(names, &infos);
   nlohmann::json jobs = nlohmann::json::array();
   for (const JobInfo& info : infos) jobs.push_back(InfoJson(info));
   (*result)["jobs"] = std::move(jobs);

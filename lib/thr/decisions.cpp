@@ -1,0 +1,135 @@
+#include "thr/decisions.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "thr/fd.h"
+
+namespace thr {
+namespace {
+
+constexpr int kFormatVersion = 1;
+constexpr const char* kFileName = "decisions.json";
+
+Status WriteAll(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::Io("write " + path, errno);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+JobState DecisionFor(JobState after) {
+  return after == JobState::kKilled || after == JobState::kFailed ? JobState::kStopped : after;
+}
+
+std::string FormatDecisions(const Decisions& decisions) {
+  nlohmann::json jobs = nlohmann::json::object();
+  for (const auto& [name, state] : decisions) jobs[name] = StateName(state);
+  return nlohmann::json({{"version", kFormatVersion}, {"decisions", jobs}}).dump(1) + "\n";
+}
+
+Status ParseDecisions(std::string_view text, Decisions* out) {
+  out->clear();
+  nlohmann::json root = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) return Status::InvalidConfig("not valid JSON (damaged or truncated)");
+  if (!root.is_object() || root.value("version", 0) != kFormatVersion) {
+    return Status::InvalidConfig("not a version " + std::to_string(kFormatVersion) +
+                                 " decisions file");
+  }
+  auto jobs = root.find("decisions");
+  if (jobs == root.end() || !jobs->is_object()) {
+    return Status::InvalidConfig("\"decisions\" is missing or not an object");
+  }
+  for (const auto& [name, value] : jobs->items()) {
+    std::optional<JobState> state =
+        value.is_string() ? ParseState(value.get<std::string>()) : std::nullopt;
+    if (!state || DecisionFor(*state) != *state) {
+      out->clear();
+      return Status::InvalidConfig("job \"" + name + "\": " + value.dump() +
+                                   " is not running, paused or stopped");
+    }
+    (*out)[name] = *state;
+  }
+  return Status::Ok();
+}
+
+std::string ResolveStateDir(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* dirs = std::getenv("STATE_DIRECTORY"); dirs != nullptr && *dirs != '\0') {
+    std::string_view list(dirs);
+    return std::string(list.substr(0, list.find(':')));  // systemd: one per StateDirectory=
+  }
+  if (::geteuid() == 0) return "/var/lib/thrd";
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && *xdg == '/') {
+    return std::string(xdg) + "/thrd";
+  }
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr && *home != '\0' ? home : "/tmp") + "/.local/state/thrd";
+}
+
+DecisionFile::DecisionFile(std::string dir)
+    : dir_(std::move(dir)), path_(dir_.empty() ? "" : dir_ + "/" + kFileName) {}
+
+DecisionFile::DecisionFile(const DecisionFile& other) : DecisionFile(other.dir_) {}
+
+Status DecisionFile::Load(Decisions* out) const {
+  out->clear();
+  if (path_.empty()) return Status::Ok();
+  UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT) return Status::Ok();
+    return Status::Io("open " + path_, errno);
+  }
+  std::string text;
+  char buf[8192];
+  while (true) {
+    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::Io("read " + path_, errno);
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  if (text.empty()) return Status::InvalidConfig(path_ + ": empty file");
+  if (Status s = ParseDecisions(text, out); !s.ok()) {
+    return Status::InvalidConfig(path_ + ": " + s.message());
+  }
+  return Status::Ok();
+}
+
+Status DecisionFile::Save(const Decisions& decisions) const {
+  ++saves_;
+  if (path_.empty()) return Status::Ok();
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  if (ec) return Status::Io("state directory " + dir_, ec.value());
+  const std::string temp = path_ + ".tmp";
+  UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) return Status::Io("open " + temp, errno);
+  Status s = WriteAll(fd.get(), FormatDecisions(decisions), temp);
+  if (s.ok() && ::fsync(fd.get()) != 0) s = Status::Io("fsync " + temp, errno);
+  fd.Reset();
+  if (s.ok() && ::rename(temp.c_str(), path_.c_str()) != 0) s = Status::Io("rename " + temp, errno);
+  if (!s.ok()) {
+    ::unlink(temp.c_str());
+    return s;
+  }
+  // The rename is durable only once the directory entry is.
+  UniqueFd dir(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid() || ::fsync(dir.get()) != 0) return Status::Io("fsync " + dir_, errno);
+  return Status::Ok();
+}
+
+}  // namespace thr

@@ -1,0 +1,107 @@
+#include "thr/reload.h"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include "thr/notify.h"
+#include "thr/server.h"
+
+namespace thr {
+
+Reloader::Reloader(std::string config_path, Config current, std::string socket_path,
+                   Supervisor& sup, Server& server, const Notifier& notifier)
+    : config_path_(std::move(config_path)),
+      socket_path_(std::move(socket_path)),
+      sup_(sup),
+      server_(server),
+      notifier_(notifier),
+      current_(std::move(current)),
+      thread_([this] { ThreadMain(); }) {}
+
+Reloader::~Reloader() { Close(); }
+
+Status Reloader::Reload(ReloadOutcome* outcome) {
+  std::lock_guard<std::mutex> lock(run_mu_);
+  *outcome = ReloadOutcome{};
+  if (closed_) return Status::Refused("thrd is shutting down; not reloading");
+  if (config_path_.empty()) {
+    outcome->embedded = true;
+    spdlog::info("reload: thrd runs on the embedded default config; nothing to re-read");
+    return Status::Ok();
+  }
+  notifier_.Reloading();
+  Config next;
+  Status s = LoadConfig(config_path_, &next);
+  if (!s.ok()) {
+    spdlog::error("reload refused, nothing changed: {}", s.message());
+    notifier_.Ready(DescribeCounts(sup_.Counts()) + "; last reload refused: " + s.message());
+    return s;
+  }
+  outcome->files = next.files.empty() ? std::vector<std::string>{config_path_} : next.files;
+  // The socket file's access applies at once; its path would take a new bind, so it waits for
+  // a restart (the running thrd stays reachable where clients and the unit expect it).
+  if (next.socket_mode != current_.socket_mode || next.socket_group != current_.socket_group) {
+    if (Status a = server_.SetAccess(next.socket_mode, next.socket_group); !a.ok()) {
+      spdlog::error("reload: socket access: {}", a.message());
+      outcome->notes.push_back("socket access not changed: " + a.message());
+      next.socket_mode = current_.socket_mode;
+      next.socket_group = current_.socket_group;
+    }
+  }
+  if (next.socket != current_.socket) {
+    std::string note = "the socket setting changed; it takes effect at restart (serving " +
+                       socket_path_ + " until then)";
+    spdlog::warn("reload: {}", note);
+    outcome->notes.push_back(note);
+  }
+  outcome->report = sup_.Reload(next.jobs);
+  current_ = std::move(next);
+  notifier_.Ready(DescribeCounts(sup_.Counts()));
+  return Status::Ok();
+}
+
+void Reloader::RequestReload() {
+  std::lock_guard<std::mutex> lock(queue_mu_);
+  pending_ = true;
+  queue_cv_.notify_one();
+}
+
+void Reloader::ThreadMain() {
+  pthread_setname_np(pthread_self(), "thrd-reload");
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  while (true) {
+    queue_cv_.wait(lock, [this] { return pending_ || stopping_; });
+    if (stopping_) return;
+    pending_ = false;
+    lock.unlock();
+    ReloadOutcome outcome;
+    (void)Reload(&outcome);  // logged inside
+    lock.lock();
+  }
+}
+
+void Reloader::Close() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stopping_ = true;
+    queue_cv_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard<std::mutex> lock(run_mu_);
+  closed_ = true;
+}
+
+std::string DescribeCounts(const StateCounts& counts) {
+  size_t total = 0;
+  std::string parts;
+  for (int i = 0; i < kJobStateCount; ++i) {
+    total += counts[static_cast<size_t>(i)];
+    if (counts[static_cast<size_t>(i)] == 0) continue;
+    parts += (parts.empty() ? "" : ", ") + std::to_string(counts[static_cast<size_t>(i)]) + " " +
+             std::string(StateName(static_cast<JobState>(i)));
+  }
+  std::string text = std::to_string(total) + (total == 1 ? " job" : " jobs");
+  return parts.empty() ? text : text + ": " + parts;
+}
+
+}  // namespace thr

@@ -1,0 +1,70 @@
+// Reload (CONTRACT.md "Reload"): re-read the config file and its drop-ins; refuse it whole
+// when invalid, else hand the jobs to the supervisor and the socket access to the server.
+// `thrctl reload` runs it on its connection's thread and waits; SIGHUP runs it on the
+// reloader's own thread, so the main loop (signals, watchdog) never waits on a job's stop.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "thr/config.h"
+#include "thr/status.h"
+#include "thr/supervisor.h"
+
+namespace thr {
+
+class Notifier;
+class Server;
+
+struct ReloadOutcome {
+  bool embedded = false;           // thrd runs on the embedded default: nothing was re-read
+  std::vector<std::string> files;  // the files read
+  ReloadReport report;
+  std::vector<std::string> notes;  // settings read but not applied (e.g. a new socket path)
+};
+
+class Reloader {
+ public:
+  // `current` is the config thrd started with; `socket_path` the socket it serves.
+  Reloader(std::string config_path, Config current, std::string socket_path, Supervisor& sup,
+           Server& server, const Notifier& notifier);
+  ~Reloader();  // Close()
+  Reloader(const Reloader&) = delete;
+  Reloader& operator=(const Reloader&) = delete;
+
+  // One reload at a time. An invalid config is refused with its message (InvalidConfig) and
+  // nothing changes.
+  Status Reload(ReloadOutcome* outcome);
+  // The same, later, on the reloader's thread (SIGHUP). Requests that pile up while one waits
+  // are served by one reload.
+  void RequestReload();
+  // Waits for a reload in progress; reloads after this are refused.
+  void Close();
+
+ private:
+  void ThreadMain();
+
+  const std::string config_path_;
+  const std::string socket_path_;
+  Supervisor& sup_;
+  Server& server_;
+  const Notifier& notifier_;
+
+  std::mutex run_mu_;  // held for a whole reload
+  Config current_;     // guarded by run_mu_: the settings in force
+  bool closed_ = false;  // guarded by run_mu_
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  bool pending_ = false;   // guarded by queue_mu_
+  bool stopping_ = false;  // guarded by queue_mu_
+  std::thread thread_;
+};
+
+// "3 jobs: 2 running, 1 paused": for systemd's STATUS= and the log.
+std::string DescribeCounts(const StateCounts& counts);
+
+}  // namespace thr
