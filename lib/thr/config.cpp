@@ -1,21 +1,21 @@
 #include "thr/config.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <sstream>
 
+#include "thr/config_internal.h"
 #include "thr/identity.h"
 #include "thr/signals.h"
 
 namespace thr {
-namespace {
 
+using config_internal::JobOrigins;
+using config_internal::kTopKeys;
+using config_internal::UnknownKey;
 using nlohmann::json;
+
+namespace {
 
 enum class Applies { kAny, kTimestamp, kExec };
 
@@ -139,14 +139,30 @@ Status ParseUser(const json& v, JobSpec* spec) { return NameOrId(v, &spec->user)
 
 Status ParseGroup(const json& v, JobSpec* spec) { return NameOrId(v, &spec->group); }
 
-// An octal string such as "022" or "0027"; numbers would be read in decimal, so they are refused.
-Status ParseUmask(const json& v, JobSpec* spec) {
+// Permission bits as an octal string of 1 to 4 digits, such as "022" or "0660"; numbers are
+// refused, since JSON would read 660 in decimal. Shared by `umask` and `socket_mode`.
+Status ParseOctal(const json& v, std::string_view example, unsigned max, unsigned* out) {
   std::string text;
   if (!v.is_string() || (text = v.get<std::string>()).empty() || text.size() > 4 ||
       text.find_first_not_of("01234567") != std::string::npos) {
-    return Status::InvalidConfig("expected an octal string such as \"022\"");
+    return Status::InvalidConfig("expected an octal string such as \"" + std::string(example) +
+                                 "\"");
   }
-  spec->umask = static_cast<unsigned>(std::stoul(text, nullptr, 8));
+  unsigned value = static_cast<unsigned>(std::stoul(text, nullptr, 8));
+  if (value > max) {
+    std::ostringstream limit;
+    limit << std::oct << max;
+    return Status::InvalidConfig("\"" + text + "\" is above \"0" + limit.str() + "\"");
+  }
+  *out = value;
+  return Status::Ok();
+}
+
+// Four octal digits, as umask(1) takes them; the kernel uses only the low nine bits.
+Status ParseUmask(const json& v, JobSpec* spec) {
+  unsigned mask = 0;
+  if (Status s = ParseOctal(v, "022", 07777, &mask); !s.ok()) return s;
+  spec->umask = mask;
   return Status::Ok();
 }
 
@@ -194,8 +210,6 @@ constexpr JobKey kJobKeys[] = {
     {"stop_signal", Applies::kExec, ParseStopSignal},
 };
 
-constexpr std::string_view kTopKeys[] = {"socket", "jobs"};
-
 // Levenshtein distance, for "did you mean" on unknown keys.
 size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -210,19 +224,6 @@ size_t EditDistance(std::string_view a, std::string_view b) {
     }
   }
   return row[b.size()];
-}
-
-template <typename Names>
-std::string UnknownKey(std::string_view key, const Names& names) {
-  std::string msg = "unknown key \"" + std::string(key) + "\"";
-  std::string_view best;
-  size_t best_distance = 3;  // suggest only close matches
-  for (std::string_view name : names) {
-    size_t d = EditDistance(key, name);
-    if (d < best_distance) best = name, best_distance = d;
-  }
-  if (!best.empty()) msg += " (did you mean \"" + std::string(best) + "\"?)";
-  return msg;
 }
 
 std::vector<std::string_view> JobKeyNames() {
@@ -259,7 +260,9 @@ std::string ParseErrorDetail(const std::string& what) {
   return detail;
 }
 
-Status ParseJob(const json& j, size_t index, std::set<std::string>* names, JobSpec* spec) {
+// Job `index` (from 0) of `file`'s jobs; its name goes into `origins`.
+Status ParseJob(const json& j, size_t index, const std::string& file, JobOrigins* origins,
+                JobSpec* spec) {
   std::string who = "job #" + std::to_string(index + 1);
   if (!j.is_object())
     return Status::InvalidConfig(who + ": expected an object, got " + j.type_name());
@@ -275,7 +278,12 @@ Status ParseJob(const json& j, size_t index, std::set<std::string>* names, JobSp
                                  "\" is not 1 to 64 of A-Za-z0-9_.-");
   }
   who = "job \"" + spec->name + "\"";
-  if (!names->insert(spec->name).second) return Status::InvalidConfig(who + ": duplicate name");
+  if (auto [it, added] = origins->emplace(spec->name, file); !added) {
+    // Within one file the position says enough; across files, say where the first one is.
+    return Status::InvalidConfig(
+        who + ": duplicate name" +
+        (it->second == file ? "" : " (already defined in " + it->second + ")"));
+  }
 
   for (const auto& item : j.items()) {
     const std::string& key = item.key();
@@ -329,7 +337,93 @@ Status ParseJob(const json& j, size_t index, std::set<std::string>* names, JobSp
   return Status::Ok();
 }
 
+// The top-level keys other than "jobs". Errors name the key; the caller adds the file.
+Status ParseTopKeys(const json& root, Config* config) {
+  if (auto it = root.find("socket"); it != root.end()) {
+    if (!it->is_string() || it->get<std::string>().empty()) {
+      return Status::InvalidConfig("key \"socket\": expected a non-empty path string");
+    }
+    config->socket = it->get<std::string>();
+  }
+  if (auto it = root.find("socket_mode"); it != root.end()) {
+    if (Status s = ParseOctal(*it, "0660", 0777, &config->socket_mode); !s.ok()) {
+      return Status::InvalidConfig("key \"socket_mode\": " + s.message());
+    }
+  }
+  if (auto it = root.find("socket_group"); it != root.end()) {
+    // Checked now, as a job's `group` is, so that --check catches a typo.
+    Identity identity;
+    Status s = NameOrId(*it, &config->socket_group);
+    if (s.ok()) s = ResolveIdentity("", config->socket_group, &identity);
+    if (!s.ok()) return Status::InvalidConfig("key \"socket_group\": " + s.message());
+  }
+  if (auto it = root.find("include"); it != root.end()) {
+    if (!it->is_array()) {
+      return Status::InvalidConfig("key \"include\": expected an array of glob patterns, got " +
+                                   std::string(it->type_name()));
+    }
+    for (size_t i = 0; i < it->size(); ++i) {
+      const json& pattern = (*it)[i];
+      if (!pattern.is_string() || pattern.get<std::string>().empty()) {
+        return Status::InvalidConfig("key \"include\": [" + std::to_string(i) + "] is " +
+                                     pattern.dump() + ", expected a non-empty string");
+      }
+      config->include.push_back(pattern.get<std::string>());
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+namespace config_internal {
+
+std::string UnknownKey(std::string_view key, std::span<const std::string_view> names) {
+  std::string msg = "unknown key \"" + std::string(key) + "\"";
+  std::string_view best;
+  size_t best_distance = 3;  // suggest only close matches
+  for (std::string_view name : names) {
+    size_t d = EditDistance(key, name);
+    if (d < best_distance) best = name, best_distance = d;
+  }
+  if (!best.empty()) msg += " (did you mean \"" + std::string(best) + "\"?)";
+  return msg;
+}
+
+Status ParseJsonObject(std::string_view text, const std::string& file, json* root) {
+  try {
+    *root = json::parse(text, /*cb=*/nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+  } catch (const json::parse_error& e) {
+    return Status::InvalidConfig("config " + file + ":" + LineColumn(text, e.byte) + ": " +
+                                 ParseErrorDetail(e.what()));
+  }
+  if (!root->is_object()) {
+    return Status::InvalidConfig(
+        "config " + file + ":1:1: expected a JSON object at the top, got " + root->type_name());
+  }
+  return Status::Ok();
+}
+
+Status ParseJobs(const json& root, const std::string& file, JobOrigins* origins,
+                 std::vector<JobSpec>* jobs) {
+  const std::string where = "config " + file;
+  auto list = root.find("jobs");
+  if (list == root.end()) return Status::InvalidConfig(where + ": missing key \"jobs\"");
+  if (!list->is_array()) {
+    return Status::InvalidConfig(where + ": key \"jobs\": expected an array, got " +
+                                 list->type_name());
+  }
+  for (size_t i = 0; i < list->size(); ++i) {
+    JobSpec spec;
+    if (Status s = ParseJob((*list)[i], i, file, origins, &spec); !s.ok()) {
+      return Status::InvalidConfig(where + ": " + s.message());
+    }
+    jobs->push_back(std::move(spec));
+  }
+  return Status::Ok();
+}
+
+}  // namespace config_internal
 
 std::string_view TaskName(TaskKind kind) { return kind == TaskKind::kExec ? "exec" : "timestamp"; }
 
@@ -344,63 +438,46 @@ bool IsValidJobName(std::string_view name) {
 Status ParseConfig(std::string_view text, const std::string& origin, Config* out) {
   const std::string where = "config " + origin;
   json root;
-  try {
-    root = json::parse(text, /*cb=*/nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
-    return Status::InvalidConfig(where + ":" + LineColumn(text, e.byte) + ": " +
-                                 ParseErrorDetail(e.what()));
-  }
-  if (!root.is_object()) {
-    return Status::InvalidConfig(where + ":1:1: expected a JSON object at the top, got " +
-                                 root.type_name());
-  }
-  Config config;
-  config.origin = origin;
+  if (Status s = config_internal::ParseJsonObject(text, origin, &root); !s.ok()) return s;
   for (const auto& [key, value] : root.items()) {
     if (std::find(std::begin(kTopKeys), std::end(kTopKeys), key) == std::end(kTopKeys)) {
       return Status::InvalidConfig(where + ": " + UnknownKey(key, kTopKeys));
     }
   }
-  if (auto it = root.find("socket"); it != root.end()) {
-    if (!it->is_string() || it->get<std::string>().empty()) {
-      return Status::InvalidConfig(where + ": key \"socket\": expected a non-empty path string");
-    }
-    config.socket = it->get<std::string>();
+  Config config;
+  config.origin = origin;
+  config.files = {origin};
+  if (Status s = ParseTopKeys(root, &config); !s.ok()) {
+    return Status::InvalidConfig(where + ": " + s.message());
   }
-  auto jobs = root.find("jobs");
-  if (jobs == root.end()) return Status::InvalidConfig(where + ": missing key \"jobs\"");
-  if (!jobs->is_array()) {
-    return Status::InvalidConfig(where + ": key \"jobs\": expected an array, got " +
-                                 jobs->type_name());
-  }
-  std::set<std::string> names;
-  for (size_t i = 0; i < jobs->size(); ++i) {
-    JobSpec spec;
-    if (Status s = ParseJob((*jobs)[i], i, &names, &spec); !s.ok()) {
-      return Status::InvalidConfig(where + ": " + s.message());
-    }
-    config.jobs.push_back(std::move(spec));
-  }
+  JobOrigins origins;
+  if (Status s = config_internal::ParseJobs(root, origin, &origins, &config.jobs); !s.ok())
+    return s;
+  if (Status s = config_internal::LoadDropIns(&origins, &config); !s.ok()) return s;
   *out = std::move(config);
   return Status::Ok();
 }
 
 Status LoadConfig(const std::string& path, Config* out) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return Status::InvalidConfig("config " + path + ": is a directory, expected a JSON file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return Status::InvalidConfig("config " + path + ": cannot open: " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Status::InvalidConfig("config " + path + ": read error");
-  return ParseConfig(text.str(), path, out);
+  std::string text;
+  if (Status s = config_internal::ReadConfigFile(path, &text); !s.ok()) return s;
+  return ParseConfig(text, path, out);
 }
 
 Status LoadDefaultConfig(Config* out) {
-  return ParseConfig(kDefaultConfigJson, "<embedded default>", out);
+  if (Status s = ParseConfig(kDefaultConfigJson, "<embedded default>", out); !s.ok()) return s;
+  out->files.clear();  // compiled in: no file to name or to re-read
+  return Status::Ok();
+}
+
+std::string DescribeConfig(const Config& config) {
+  std::string text = config.origin;
+  if (config.files.size() > 1) {
+    size_t drop_ins = config.files.size() - 1;
+    text += " (+" + std::to_string(drop_ins) + " drop-in" + (drop_ins == 1 ? "" : "s") + ")";
+  }
+  size_t jobs = config.jobs.size();
+  return text + ": ok, " + std::to_string(jobs) + " job" + (jobs == 1 ? "" : "s");
 }
 
 }  // namespace thr

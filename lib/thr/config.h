@@ -41,13 +41,14 @@ struct JobSpec {
 };
 
 struct Config {
-  std::string origin;              // the file path, or "<embedded default>"
-  std::vector<std::string> files;  // origin, then each drop-in read, in the order read
+  std::string origin;  // the file path, or "<embedded default>"
+  // origin, then each drop-in read, in the order read; empty for the embedded default
+  std::vector<std::string> files;
   std::optional<std::string> socket;
-  unsigned socket_mode = 0660;      // permission bits of the socket file
-  std::string socket_group;         // name or gid; empty: thrd's own group
+  unsigned socket_mode = 0660;       // permission bits of the socket file, at most 0777
+  std::string socket_group;          // name or gid; empty: thrd's own group
   std::vector<std::string> include;  // drop-in glob patterns, as written
-  std::vector<JobSpec> jobs;        // the main file's, then each drop-in's, in order
+  std::vector<JobSpec> jobs;         // the main file's, then each drop-in's, in order
 };
 
 inline constexpr Duration kMinEvery{10};
@@ -58,12 +59,17 @@ inline constexpr size_t kMaxLogLines = 1'000'000;
 // key (meaning), in one line: `config /etc/thrd.json: job "sync": key "every": ...`.
 Status LoadConfig(const std::string& path, Config* out);
 
-// Validates `text` as if read from `origin`.
+// Validates `text` as if read from `origin`, then reads the drop-ins its `include` names
+// (relative patterns against the directory of `origin`). Errors name the file they are in.
 Status ParseConfig(std::string_view text, const std::string& origin, Config* out);
 
-// The embedded default (config/default.json compiled in).
+// The embedded default (config/default.json compiled in). Its `files` is empty.
 Status LoadDefaultConfig(Config* out);
 extern const char* const kDefaultConfigJson;
+
+// The line `thrd --check` prints for a valid config: "/etc/thrd/thrd.json: ok, 5 jobs", or
+// with drop-ins "/etc/thrd/thrd.json (+2 drop-ins): ok, 5 jobs".
+std::string DescribeConfig(const Config& config);
 
 // True if `name` is 1 to 64 of A-Za-z0-9_.-
 bool IsValidJobName(std::string_view name);

@@ -210,6 +210,52 @@ rc=0
 "$THRD" --check >"$TMPD/check.out" 2>&1 || rc=$?
 expect_eq "--check without -c (embedded default): exit" 0 "$rc"
 
+log "-- drop-ins: include globs, errors name the drop-in"
+mkdir -p "$TMPD/inc/conf.d"
+write_config "$TMPD/inc/main.json" '{
+  "include": ["conf.d/*.json"],
+  "socket_mode": "0660",
+  "socket_group": "0",
+  "jobs": [ { "name": "main", "task": "timestamp", "every": "1s" } ]
+}'
+write_config "$TMPD/inc/conf.d/a.json" '{ "jobs": [ { "name": "a", "task": "timestamp", "every": "1s" } ] }'
+write_config "$TMPD/inc/conf.d/b.json" '// b: two jobs
+{ "jobs": [ { "name": "b1", "task": "timestamp", "every": "1s" },
+            { "name": "b2", "task": "exec", "command": ["true"], "every": "1m" } ] }'
+good "main file with two drop-ins" "$TMPD/inc/main.json"
+expect_contains "--check counts the drop-ins and their jobs" "4 jobs" "$(cat "$TMPD/check.out")"
+# From another directory, with -c relative: patterns resolve against main.json's directory.
+rc=0
+(cd "$TMPD" && "$THRD" --check -c inc/main.json) >"$TMPD/check.out" 2>"$TMPD/check.err" || rc=$?
+expect_eq "relative -c, drop-ins found beside the main file: exit" 0 "$rc"
+expect_contains "relative -c: all jobs read" "4 jobs" "$(cat "$TMPD/check.out")"
+
+# Line 3 of c.json is `    { "name": "c", }`: the '}' after the comma is its 20th byte.
+write_config "$TMPD/inc/conf.d/c.json" '{
+  "jobs": [
+    { "name": "c", }
+  ]
+}'
+rc=0
+"$THRD" --check -c "$TMPD/inc/main.json" >"$TMPD/check.out" 2>"$TMPD/check.err" || rc=$?
+expect_eq "syntax error in a drop-in: exit" 78 "$rc"
+expect_contains "syntax error in a drop-in: names the drop-in with line:column" \
+  "config $TMPD/inc/conf.d/c.json:3:20: syntax error" "$(cat "$TMPD/check.err")"
+
+write_config "$TMPD/inc/conf.d/c.json" '{ "jobs": [ { "name": "a", "task": "timestamp", "every": "2s" } ] }'
+rc=0
+"$THRD" --check -c "$TMPD/inc/main.json" >"$TMPD/check.out" 2>"$TMPD/check.err" || rc=$?
+expect_eq "a name used in two drop-ins: exit" 78 "$rc"
+expect_contains "a name used in two drop-ins: names both files" \
+  "config $TMPD/inc/conf.d/c.json: job \"a\": duplicate name (already defined in $TMPD/inc/conf.d/a.json)" \
+  "$(cat "$TMPD/check.err")"
+rm "$TMPD/inc/conf.d/c.json"
+
+write_config "$TMPD/inc/bad-group.json" '{ "socket_group": "thr-no-such-group", "jobs": [] }'
+check_bad "unknown socket_group" "$TMPD/inc/bad-group.json" 'socket_group' 'thr-no-such-group'
+write_config "$TMPD/inc/bad-mode.json" '{ "socket_mode": 660, "jobs": [] }'
+check_bad "socket_mode a number" "$TMPD/inc/bad-mode.json" 'socket_mode' 'octal'
+
 log "-- thrd (not --check) on an invalid config: 78, no socket"
 printf '{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "5x" } ] }\n' >"$TMPD/invalid.json"
 "$THRD" -c "$TMPD/invalid.json" -s "$TMPD/never.sock" --state-dir "$TMPD/state" \

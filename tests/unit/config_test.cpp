@@ -127,6 +127,8 @@ TEST_CASE("Config: the embedded default runs tick, a timestamp every second") {
   Config config;
   REQUIRE(LoadDefaultConfig(&config).ok());
   CHECK(config.origin == "<embedded default>");
+  CHECK(config.files.empty());  // nothing to re-read
+  CHECK(config.include.empty());
   CHECK_FALSE(config.socket.has_value());
   REQUIRE(config.jobs.size() == 1);
   CHECK(config.jobs[0].name == "tick");
@@ -482,6 +484,84 @@ TEST_CASE("Config: the exec keys of issue 4 are refused on a timestamp job") {
     Contains(ParseFails(OneJob(R"("name": "x", "task": "timestamp", "every": "1s", )" + key_value)),
              "job \"x\": key " + key + " applies to exec jobs only");
   }
+}
+
+TEST_CASE("Config: the top-level keys of the socket and includes have defaults") {
+  Config config = ParseOk(R"({"jobs": []})");
+  CHECK(config.files == std::vector<std::string>{kOrigin});
+  CHECK(config.socket_mode == 0660u);
+  CHECK(config.socket_group.empty());
+  CHECK(config.include.empty());
+}
+
+TEST_CASE("Config: socket_mode is an octal string of at most 0777") {
+  auto mode = [](const std::string& value) {
+    return ParseOk(R"({"jobs": [], "socket_mode": )" + value + "}").socket_mode;
+  };
+  CHECK(mode(R"("0660")") == 0660u);
+  CHECK(mode(R"("660")") == 0660u);
+  CHECK(mode(R"("0600")") == 0600u);
+  CHECK(mode(R"("777")") == 0777u);
+  CHECK(mode(R"("0")") == 0u);
+  // 660 as a JSON number would be read in decimal (01224), so numbers are refused.
+  for (const std::string value :
+       {"660", "0", R"("999")", R"("")", R"("0x1b0")", R"("rw-rw----")", R"("00660")", "null"}) {
+    CAPTURE(value);
+    CHECK(ParseFails(R"({"jobs": [], "socket_mode": )" + value + "}") ==
+          "config t.json: key \"socket_mode\": expected an octal string such as \"0660\"");
+  }
+  SUBCASE("above 0777: setuid, setgid and sticky bits mean nothing on a socket") {
+    for (const std::string value : {R"("01000")", R"("1000")", R"("4755")"}) {
+      CAPTURE(value);
+      Contains(ParseFails(R"({"jobs": [], "socket_mode": )" + value + "}"),
+               "config t.json: key \"socket_mode\": ");
+    }
+    Contains(ParseFails(R"({"jobs": [], "socket_mode": "1000"})"), "is above \"0777\"");
+  }
+}
+
+TEST_CASE("Config: socket_group is a known group name or a gid") {
+  auto group = [](const std::string& value) {
+    return ParseOk(R"({"jobs": [], "socket_group": )" + value + "}").socket_group;
+  };
+  CHECK(group(R"("root")") == "root");
+  CHECK(group(R"("0")") == "0");
+  CHECK(group("0") == "0");
+  SUBCASE("an unknown group is refused at load, so that --check finds it") {
+    std::string msg = ParseFails(R"({"jobs": [], "socket_group": "thr-no-such-group"})");
+    CHECK(msg == "config t.json: key \"socket_group\": unknown group \"thr-no-such-group\"");
+  }
+  SUBCASE("neither a name nor an id") {
+    for (const std::string value : {R"("")", "-1", "true", R"(["root"])", "4294967296"}) {
+      CAPTURE(value);
+      Contains(ParseFails(R"({"jobs": [], "socket_group": )" + value + "}"),
+               "config t.json: key \"socket_group\": ");
+    }
+  }
+}
+
+TEST_CASE("Config: an unknown top-level key suggests the new keys too") {
+  Contains(ParseFails(R"({"jobs": [], "socket_mod": "0660"})"),
+           "unknown key \"socket_mod\" (did you mean \"socket_mode\"?)");
+  Contains(ParseFails(R"({"jobs": [], "includes": []})"),
+           "unknown key \"includes\" (did you mean \"include\"?)");
+}
+
+TEST_CASE("Config: DescribeConfig says the file, the drop-ins read and the job count") {
+  Config config;
+  config.origin = "/etc/thrd/thrd.json";
+  config.files = {config.origin};
+  CHECK(DescribeConfig(config) == "/etc/thrd/thrd.json: ok, 0 jobs");
+  config.jobs.resize(1);
+  CHECK(DescribeConfig(config) == "/etc/thrd/thrd.json: ok, 1 job");
+  config.files.push_back("/etc/thrd/conf.d/a.json");
+  config.jobs.resize(5);
+  CHECK(DescribeConfig(config) == "/etc/thrd/thrd.json (+1 drop-in): ok, 5 jobs");
+  config.files.push_back("/etc/thrd/conf.d/b.json");
+  CHECK(DescribeConfig(config) == "/etc/thrd/thrd.json (+2 drop-ins): ok, 5 jobs");
+  // The embedded default: no files at all.
+  REQUIRE(LoadDefaultConfig(&config).ok());
+  CHECK(DescribeConfig(config) == "<embedded default>: ok, 1 job");
 }
 
 }  // namespace

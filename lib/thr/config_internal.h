@@ -1,0 +1,47 @@
+// Pieces of config loading shared by config.cpp (the main file) and config_include.cpp (the
+// drop-ins it includes), so both report errors in the same words. Not for use elsewhere.
+#pragma once
+
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "thr/config.h"
+#include "thr/status.h"
+
+namespace thr::config_internal {
+
+// The keys of the main file. A drop-in holds only "jobs".
+inline constexpr std::string_view kTopKeys[] = {"socket", "socket_mode", "socket_group", "include",
+                                                "jobs"};
+
+// Job name -> the file that defined it, to keep names unique across the main file and its
+// drop-ins.
+using JobOrigins = std::map<std::string, std::string>;
+
+// Reads the whole of `path`. Errors: "config PATH: cannot open: REASON", "config PATH: is a
+// directory, expected a JSON file", "config PATH: read error".
+Status ReadConfigFile(const std::string& path, std::string* text);
+
+// Parses `text` (`//` and `/* */` comments allowed) as read from `file`, which must hold a JSON
+// object. Errors: "config FILE:L:C: syntax error: ..." or "config FILE:1:1: expected a JSON
+// object at the top, got array".
+Status ParseJsonObject(std::string_view text, const std::string& file, nlohmann::json* root);
+
+// Reads `root["jobs"]` of `file`, appending to `jobs`; a name already in `origins` is a
+// duplicate (naming the other file when it is another one). Errors start "config FILE: ".
+Status ParseJobs(const nlohmann::json& root, const std::string& file, JobOrigins* origins,
+                 std::vector<JobSpec>* jobs);
+
+// `unknown key "jbos" (did you mean "jobs"?)`, suggesting the closest of `names`, if close.
+std::string UnknownKey(std::string_view key, std::span<const std::string_view> names);
+
+// Reads the drop-ins that `config->include` names (relative patterns against the directory of
+// `config->origin`), appending each file read to `config->files` and its jobs to
+// `config->jobs`. Defined in config_include.cpp.
+Status LoadDropIns(JobOrigins* origins, Config* config);
+
+}  // namespace thr::config_internal
