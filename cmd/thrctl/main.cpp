@@ -37,10 +37,9 @@ int main(int argc, char** argv) {
       "socket path (default: $THRD_SOCKET, else $XDG_RUNTIME_DIR/thrd.sock if it exists, "
       "else /run/thrd/thrd.sock)");
   app.add_flag("--json", options.json, "print the daemon's reply as one JSON object");
-  app.add_option(
-      "--timeout", timeout_text,
-      "bound on connecting and on each reply, e.g. 500ms, 30s (default 10s; stop, kill, "
-      "restart and reload wait while the daemon answers pings unless this is given)");
+  app.add_option("--timeout", timeout_text,
+                 "bound on connecting and on each reply, e.g. 500ms, 30s (default 10s; stop, kill, "
+                 "restart and reload wait while the daemon answers pings unless this is given)");
   app.require_subcommand(1);
   app.fallthrough();  // "thrctl status --json" as well as "thrctl --json status"
   app.footer("Exit status: 0 done, 1 refused or failed, 2 usage error, 3 thrd unreachable.");

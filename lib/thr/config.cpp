@@ -110,8 +110,15 @@ Status ParseTimeout(const json& v, JobSpec* spec) {
   return Status::Ok();
 }
 
+// Capped so that a service manager's stop timeout (thrd.service: TimeoutStopSec=6min) can
+// always cover a graceful shutdown, which stops every job in parallel.
 Status ParseStopTimeout(const json& v, JobSpec* spec) {
-  return ParseDurationJson(v, &spec->stop_timeout);
+  if (Status s = ParseDurationJson(v, &spec->stop_timeout); !s.ok()) return s;
+  if (spec->stop_timeout > kMaxStopTimeout) {
+    return Status::InvalidConfig(FormatDuration(spec->stop_timeout) + " is above the maximum of " +
+                                 FormatDuration(kMaxStopTimeout));
+  }
+  return Status::Ok();
 }
 
 Status ParseStart(const json& v, JobSpec* spec) {

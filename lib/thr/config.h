@@ -52,6 +52,7 @@ struct Config {
 };
 
 inline constexpr Duration kMinEvery{10};
+inline constexpr Duration kMaxStopTimeout{5 * 60'000};
 inline constexpr size_t kMaxNameLength = 64;
 inline constexpr size_t kMaxLogLines = 1'000'000;
 

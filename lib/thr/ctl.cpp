@@ -112,8 +112,8 @@ void PrintReload(const nlohmann::json& reply, std::FILE* out, std::FILE* err) {
   std::vector<std::string> files = Strings(Member(reply, "files"));
   std::string line = "reloaded " + (files.empty() ? std::string("?") : files.front());
   if (files.size() > 1) {
-    line += " (+" + std::to_string(files.size() - 1) +
-            (files.size() == 2 ? " drop-in)" : " drop-ins)");
+    line +=
+        " (+" + std::to_string(files.size() - 1) + (files.size() == 2 ? " drop-in)" : " drop-ins)");
   }
   std::string changes;
   for (const char* kind : {"changed", "added", "removed"}) {

@@ -5,12 +5,11 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-
-#include <algorithm>
-#include <chrono>
 #include <optional>
 
 #include "thr/clock.h"
@@ -64,8 +63,7 @@ int RunDaemon(const DaemonOptions& options) {
     return kExitConfig;
   }
   if (options.check_only) {
-    std::printf("%s: ok, %zu job%s\n", config.origin.c_str(), config.jobs.size(),
-                config.jobs.size() == 1 ? "" : "s");
+    std::printf("%s\n", DescribeConfig(config).c_str());
     return kExitOk;
   }
   SetUpLogging(options.log_level);
@@ -88,8 +86,8 @@ int RunDaemon(const DaemonOptions& options) {
     spdlog::error("{}", s.message());
     return kExitFailed;
   }
-  spdlog::info("thrd {} (pid {}) serving {} with {} job(s) from {}; decisions kept in {}",
-               kVersion, ::getpid(), socket_path, config.jobs.size(), config.origin, state_dir);
+  spdlog::info("thrd {} (pid {}) serving {} with {} job(s) from {}; decisions kept in {}", kVersion,
+               ::getpid(), socket_path, config.jobs.size(), config.origin, state_dir);
   supervisor.Start(config);
   Reloader reloader(options.config_path, config, socket_path, supervisor, server, notifier);
   server.SetReloader(&reloader);
@@ -107,8 +105,8 @@ int RunDaemon(const DaemonOptions& options) {
     std::optional<Duration> wait;
     if (reap_again) wait = Duration(100);
     if (watchdog) {
-      auto left = std::chrono::duration_cast<Duration>(next_watchdog -
-                                                       std::chrono::steady_clock::now());
+      auto left =
+          std::chrono::duration_cast<Duration>(next_watchdog - std::chrono::steady_clock::now());
       left = std::max(left, Duration(0));
       wait = wait ? std::min(*wait, left) : left;
     }

@@ -30,8 +30,8 @@ void Notifier::Ready(const std::string& status) const { Send("READY=1\nSTATUS=" 
 void Notifier::Reloading() const {
   timespec now{};
   clock_gettime(CLOCK_MONOTONIC, &now);
-  uint64_t usec = static_cast<uint64_t>(now.tv_sec) * 1'000'000 +
-                  static_cast<uint64_t>(now.tv_nsec) / 1000;
+  uint64_t usec =
+      static_cast<uint64_t>(now.tv_sec) * 1'000'000 + static_cast<uint64_t>(now.tv_nsec) / 1000;
   Send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec) + "\nSTATUS=reloading");
 }
 

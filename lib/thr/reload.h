@@ -53,8 +53,8 @@ class Reloader {
   Server& server_;
   const Notifier& notifier_;
 
-  std::mutex run_mu_;  // held for a whole reload
-  Config current_;     // guarded by run_mu_: the settings in force
+  std::mutex run_mu_;    // held for a whole reload
+  Config current_;       // guarded by run_mu_: the settings in force
   bool closed_ = false;  // guarded by run_mu_
 
   std::mutex queue_mu_;

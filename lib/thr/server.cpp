@@ -87,14 +87,17 @@ nlohmann::json Dispatch(CommandContext& ctx, std::string_view line) {
 Server::~Server() { Shutdown(); }
 
 Status Server::SetAccess(unsigned mode, const std::string& group) {
+  // No group given means thrd's own, so that dropping socket_group at reload undoes it.
+  gid_t gid = ::getegid();
   if (!group.empty()) {
     Identity identity;
     if (Status s = ResolveIdentity("", group, &identity); !s.ok()) {
       return Status::InvalidConfig("socket " + path_ + ": " + s.message());
     }
-    if (::chown(path_.c_str(), static_cast<uid_t>(-1), identity.gid) != 0) {
-      return Status::Io("chown " + path_ + " to group " + group, errno);
-    }
+    gid = identity.gid;
+  }
+  if (::chown(path_.c_str(), static_cast<uid_t>(-1), gid) != 0) {
+    return Status::Io("chown " + path_ + " to group " + (group.empty() ? "of thrd" : group), errno);
   }
   if (::chmod(path_.c_str(), mode) != 0) return Status::Io("chmod " + path_, errno);
   return Status::Ok();

@@ -35,7 +35,7 @@ class Server {
   // message names the path), replaces a stale socket file, and sets its access (SetAccess)
   // before anyone can connect.
   Status Listen(const std::string& path, unsigned mode = 0660, const std::string& group = "");
-  // The socket file's permission bits and group (a name or gid; empty: leave it). The file's
+  // The socket file's permission bits and group (a name or gid; empty: thrd's own). The file's
   // permissions are the first gate: who cannot open it cannot talk to thrd at all.
   Status SetAccess(unsigned mode, const std::string& group);
   // Before Serve(): lets `reload` through.

@@ -305,6 +305,15 @@ TEST_CASE("Config: every is at least 10ms") {
   }
 }
 
+TEST_CASE("Config: stop_timeout is at most 5m, so the unit's TimeoutStopSec covers it") {
+  CHECK(ParseOk(OneJob(R"("name": "x", "task": "timestamp", "every": "1s", "stop_timeout": "5m")"))
+            .jobs[0]
+            .stop_timeout == kMaxStopTimeout);
+  Contains(ParseFails(OneJob(
+               R"("name": "x", "task": "timestamp", "every": "1s", "stop_timeout": "5m1s")")),
+           "job \"x\": key \"stop_timeout\": 5m1s is above the maximum of 5m");
+}
+
 TEST_CASE("Config: a key of the other task kind is refused") {
   SUBCASE("exec-only keys on a timestamp job") {
     for (const std::string key_value :

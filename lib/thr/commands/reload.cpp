@@ -1,7 +1,8 @@
 // reload: re-read the config and its drop-ins and apply the difference (reload.h). Replies
 // when changed and removed jobs have stopped and the new ones run.
-#include "thr/commands/command.h"
 #include "thr/reload.h"
+
+#include "thr/commands/command.h"
 
 namespace thr {
 namespace {

@@ -8,7 +8,7 @@ extern const CommandDef kStatusCommand, kPauseCommand, kResumeCommand, kStopComm
 
 namespace {
 const CommandDef* const kCommands[] = {
-    &kStatusCommand, &kPauseCommand,   &kResumeCommand, &kStopCommand, &kKillCommand,
+    &kStatusCommand, &kPauseCommand,   &kResumeCommand, &kStopCommand,   &kKillCommand,
     &kStartCommand,  &kRestartCommand, &kLogsCommand,   &kReloadCommand, &kPingCommand,
 };
 }  // namespace
