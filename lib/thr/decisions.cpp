@@ -45,7 +45,10 @@ Status ParseDecisions(std::string_view text, Decisions* out) {
   out->clear();
   nlohmann::json root = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) return Status::InvalidConfig("not valid JSON (damaged or truncated)");
-  if (!root.is_object() || root.value("version", 0) != kFormatVersion) {
+  // Not root.value("version", 0): it throws on a string and takes 1.5 or true for 1.
+  auto version = root.is_object() ? root.find("version") : root.end();
+  if (version == root.end() || !version->is_number_integer() ||
+      version->get<int64_t>() != kFormatVersion) {
     return Status::InvalidConfig("not a version " + std::to_string(kFormatVersion) +
                                  " decisions file");
   }

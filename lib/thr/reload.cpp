@@ -53,6 +53,7 @@ Status Reloader::Reload(ReloadOutcome* outcome) {
                        socket_path_ + " until then)";
     spdlog::warn("reload: {}", note);
     outcome->notes.push_back(note);
+    next.socket = current_.socket;  // not in force until a restart: note it again next time
   }
   outcome->report = sup_.Reload(next.jobs);
   current_ = std::move(next);

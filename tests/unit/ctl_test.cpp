@@ -183,5 +183,66 @@ TEST_CASE("Ctl: logs and ping replies print for people") {
   CHECK(err.Contents().empty());
 }
 
+TEST_CASE("Ctl: a reload reply prints what changed, with notes on the err stream") {
+  test::TmpFile out, err;
+  SUBCASE("changes, drop-ins and notes") {
+    nlohmann::json reply = {
+        {"ok", true},
+        {"files", {"/etc/thrd/thrd.json", "/etc/thrd/thrd.d/a.json", "/etc/thrd/thrd.d/b.json"}},
+        {"unchanged", {"x", "y", "z"}},
+        {"changed", {"sync"}},
+        {"added", {"web", "db"}},
+        {"removed", {"old"}},
+        {"notes", {"the socket setting changed; it takes effect at restart"}}};
+    PrintReply("reload", reply, out.get(), err.get());
+    CHECK(out.Contents() ==
+          "reloaded /etc/thrd/thrd.json (+2 drop-ins): changed sync; added web db; removed old; "
+          "3 unchanged\n");
+    CHECK(err.Contents() ==
+          "thrctl: note: the socket setting changed; it takes effect at restart\n");
+  }
+  SUBCASE("one drop-in, only an addition") {
+    nlohmann::json reply = {{"ok", true},
+                            {"files", {"/etc/thrd.json", "/etc/thrd.d/a.json"}},
+                            {"unchanged", nlohmann::json::array()},
+                            {"changed", nlohmann::json::array()},
+                            {"added", {"web"}},
+                            {"removed", nlohmann::json::array()},
+                            {"notes", nlohmann::json::array()}};
+    PrintReply("reload", reply, out.get(), err.get());
+    CHECK(out.Contents() == "reloaded /etc/thrd.json (+1 drop-in): added web; 0 unchanged\n");
+    CHECK(err.Contents().empty());
+  }
+  SUBCASE("no change") {
+    nlohmann::json reply = {{"ok", true},
+                            {"files", {"/etc/thrd.json"}},
+                            {"unchanged", {"a", "b"}},
+                            {"changed", nlohmann::json::array()},
+                            {"added", nlohmann::json::array()},
+                            {"removed", nlohmann::json::array()},
+                            {"notes", nlohmann::json::array()}};
+    PrintReply("reload", reply, out.get(), err.get());
+    CHECK(out.Contents() == "reloaded /etc/thrd.json: no change (2 unchanged)\n");
+    CHECK(err.Contents().empty());
+  }
+  SUBCASE("the embedded default: its message") {
+    nlohmann::json reply = {
+        {"ok", true}, {"message", "thrd runs on the embedded default config: nothing to reload"}};
+    PrintReply("reload", reply, out.get(), err.get());
+    CHECK(out.Contents() == "thrd runs on the embedded default config: nothing to reload\n");
+    CHECK(err.Contents().empty());
+  }
+  SUBCASE("a refused reload prints nothing here: RunCtl prints the one error") {
+    nlohmann::json reply = {
+        {"ok", false},
+        {"error", {{"code", "invalid_config"}, {"message", "config /x.json:3:5: syntax error"}}}};
+    PrintReply("reload", reply, out.get(), err.get());
+    CHECK(out.Contents().empty());
+    CHECK(err.Contents().empty());
+  }
+  // It waits as long as stop does: a reload stops changed and removed jobs.
+  CHECK(WaitsForJobs("reload"));
+}
+
 }  // namespace
 }  // namespace thr

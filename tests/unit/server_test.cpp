@@ -13,6 +13,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "test_util.h"
 #include "thr/client.h"
@@ -331,6 +332,74 @@ TEST_CASE("Server: Shutdown removes the socket file and ends open connections") 
   // And nobody answers any more.
   std::unique_ptr<Client> late;
   CHECK(Client::Connect(h.path, kClientTimeout, &late).code() == Status::Code::kUnavailable);
+}
+
+TEST_CASE("Server: Dispatch of reload without a reloader is refused") {
+  SupervisorHarness h;
+  nlohmann::json reply = Dispatch(h.sup, R"({"cmd":"reload"})");
+  CHECK(reply["ok"] == false);
+  CHECK(reply["error"]["code"] == "refused");
+  std::vector<JobInfo> infos;
+  REQUIRE(h.sup.Snapshot({}, &infos).ok());
+  CHECK(infos.size() == 2);
+}
+
+unsigned ModeOf(const std::string& path) {
+  struct stat st;
+  REQUIRE(::lstat(path.c_str(), &st) == 0);
+  return st.st_mode & 07777;
+}
+
+TEST_CASE("Server: Listen sets the socket file's mode, and SetAccess changes it") {
+  ServerHarness h;
+  SUBCASE("0600") {
+    REQUIRE(h.server.Listen(h.path, 0600).ok());
+    CHECK(ModeOf(h.path) == 0600);
+  }
+  SUBCASE("the default is 0660") {
+    REQUIRE(h.server.Listen(h.path).ok());
+    CHECK(ModeOf(h.path) == 0660);
+  }
+  h.server.Serve();
+  CHECK(Ping(h.path).ok());
+  REQUIRE(h.server.SetAccess(0640, "").ok());
+  CHECK(ModeOf(h.path) == 0640);
+  CHECK(Ping(h.path).ok());
+}
+
+TEST_CASE("Server: a socket group given as a gid is applied") {
+  ServerHarness h;
+  const gid_t gid = ::getgid();
+  REQUIRE(h.server.Listen(h.path, 0660, std::to_string(gid)).ok());
+  struct stat st;
+  REQUIRE(::lstat(h.path.c_str(), &st) == 0);
+  CHECK(st.st_gid == gid);
+  CHECK((st.st_mode & 07777) == 0660);
+}
+
+TEST_CASE("Server: an unknown socket group is an error naming the group") {
+  ServerHarness h;
+  const std::string group = "thr-no-such-group-42";
+  SUBCASE("at Listen: the socket file is not left behind") {
+    Status s = h.server.Listen(h.path, 0660, group);
+    CHECK_FALSE(s.ok());
+    CHECK(s.message().find(group) != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(h.path));
+    // A later Listen with a good group works on the same path.
+    REQUIRE(h.server.Listen(h.path, 0600).ok());
+    h.server.Serve();
+    CHECK(Ping(h.path).ok());
+  }
+  SUBCASE("at SetAccess: the mode is left as it was") {
+    REQUIRE(h.server.Listen(h.path, 0600).ok());
+    h.server.Serve();
+    Status s = h.server.SetAccess(0666, group);
+    CHECK_FALSE(s.ok());
+    CHECK(s.message().find(group) != std::string::npos);
+    CHECK(s.message().find(h.path) != std::string::npos);
+    CHECK(ModeOf(h.path) == 0600);
+    CHECK(Ping(h.path).ok());
+  }
 }
 
 }  // namespace

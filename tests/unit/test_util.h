@@ -4,13 +4,17 @@
 #pragma once
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -199,6 +203,58 @@ class TmpFile {
 
  private:
   std::FILE* file_;
+};
+
+// An AF_UNIX datagram socket bound at `path` (a stand-in for systemd's notify socket); the
+// file is removed on destruction.
+class DatagramSink {
+ public:
+  explicit DatagramSink(std::string path) : path_(std::move(path)) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path_.size() >= sizeof(addr.sun_path)) throw std::runtime_error("path too long: " + path_);
+    std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
+    fd_.Reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd_.valid()) throw std::system_error(errno, std::generic_category(), "socket");
+    if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      throw std::system_error(errno, std::generic_category(), "bind " + path_);
+    }
+  }
+  ~DatagramSink() { ::unlink(path_.c_str()); }
+  DatagramSink(const DatagramSink&) = delete;
+  DatagramSink& operator=(const DatagramSink&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  // The next datagram, waiting at most `timeout`; nullopt if none came.
+  std::optional<std::string> Receive(Duration timeout = DefaultDeadline()) const {
+    pollfd pfd{fd_.get(), POLLIN, 0};
+    int n;
+    do {
+      n = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) return std::nullopt;
+    char buf[4096];
+    ssize_t got = ::recv(fd_.get(), buf, sizeof(buf), MSG_DONTWAIT);
+    if (got < 0) return std::nullopt;
+    return std::string(buf, static_cast<size_t>(got));
+  }
+
+  // Sends `text` to this socket itself: a marker that orders what arrived before it.
+  void SendToSelf(const std::string& text) const {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
+    UniqueFd out(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (::sendto(out.get(), text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&addr),
+                 sizeof(addr)) != static_cast<ssize_t>(text.size())) {
+      throw std::system_error(errno, std::generic_category(), "sendto " + path_);
+    }
+  }
+
+ private:
+  std::string path_;
+  UniqueFd fd_;
 };
 
 }  // namespace thr::test
