@@ -13,7 +13,8 @@ namespace thr {
 
 class Notifier {
  public:
-  // Reads $NOTIFY_SOCKET and $WATCHDOG_USEC/$WATCHDOG_PID once; call before any thread starts.
+  // Reads $WATCHDOG_USEC/$WATCHDOG_PID; call before any thread starts. $NOTIFY_SOCKET is read
+  // by every send (sd_notify), so it must stay set: jobs are kept from it by their env instead.
   Notifier();
 
   bool enabled() const { return enabled_; }

@@ -72,7 +72,8 @@ class Supervisor {
 
   const DecisionFile& decision_file() const { return decision_file_; }
 
-  // Called (outside every lock) after a command or reload changed some job's state.
+  // Called (outside every lock) after a command that changed some job's state, and after every
+  // reload.
   void SetChangeListener(std::function<void()> listener);
 
   // Graceful shutdown: every worker ended as stop does, in parallel; nothing is saved.

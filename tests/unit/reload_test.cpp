@@ -273,19 +273,19 @@ TEST_CASE("Reload: a new socket path is noted, and the old socket keeps serving"
 }
 
 TEST_CASE("Reload: a changed socket_mode applies to the socket file at once") {
-  // The file cannot say socket_mode yet (config parsing of it is to follow), so thrd "started"
-  // on 0600 and the file has the default, 0660.
   ReloadHarness h;
-  Config started;
-  REQUIRE(ParseConfig(kInitial, "t.json", &started).ok());
-  started.socket_mode = 0600;
-  h.Begin(kInitial, started);
+  h.Begin(
+      R"({"socket_mode": "0600", "jobs": [{"name": "a", "task": "timestamp", "every": "10s"}]})");
   REQUIRE(ModeOf(h.socket_path) == 0600);
+  WriteFile(
+      h.config_path,
+      R"({"socket_mode": "0640", "jobs": [{"name": "a", "task": "timestamp", "every": "10s"}]})");
 
   ReloadOutcome outcome;
   REQUIRE(h.reloader->Reload(&outcome).ok());
   CHECK(outcome.notes.empty());
-  CHECK(ModeOf(h.socket_path) == 0660);
+  CHECK(outcome.report.unchanged == Names{"a"});
+  CHECK(ModeOf(h.socket_path) == 0640);
   nlohmann::json reply;
   REQUIRE(Call(h.socket_path, {{"cmd", "ping"}}, &reply).ok());
 }
