@@ -271,17 +271,19 @@ finish() {
 write_config() { printf '%s\n' "$2" >"$1"; }
 
 # start_thrd [ARGS...]: starts thrd in the background on $SOCK (unless ARGS give -s) with
-# a state dir in $TMPD, waits until it answers ping. Sets THRD_PID. Its stdout goes to
+# the state dir $TMPD/state (unless ARGS give --state-dir), waits until it answers ping. Sets THRD_PID. Its stdout goes to
 # $TMPD/thrd<N>.out, stderr to $TMPD/thrd<N>.err (N counts the thrds of this test).
 start_thrd() {
-  local n=${#THRD_PIDS[@]} args=("$@") have_socket=0 a
+  local n=${#THRD_PIDS[@]} args=("$@") have_socket=0 have_state=0 a
   for a in "${args[@]}"; do
     [[ "$a" == -s || "$a" == --socket ]] && have_socket=1
+    [[ "$a" == --state-dir ]] && have_state=1
   done
   ((have_socket)) || args+=(-s "$SOCK")
+  ((have_state)) || args+=(--state-dir "$TMPD/state")
   THRD_OUT=$TMPD/thrd$n.out
   THRD_ERR=$TMPD/thrd$n.err
-  THRD_IT_TAG=$TMPD "$THRD" --state-dir "$TMPD/state" "${args[@]}" >"$THRD_OUT" 2>"$THRD_ERR" &
+  THRD_IT_TAG=$TMPD "$THRD" "${args[@]}" >"$THRD_OUT" 2>"$THRD_ERR" &
   THRD_PID=$!
   THRD_PIDS+=("$THRD_PID")
   local sock=$SOCK i
