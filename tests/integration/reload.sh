@@ -122,7 +122,7 @@ expect_true "SIGHUP: thrd still alive" alive "$THRD_PID"
 expect_eq "SIGHUP refused: the running set is unchanged" "$before" "$(running_set)"
 
 log "-- the embedded default has nothing to re-read"
-start_thrd -s "$TMPD/default.sock"
+start_thrd -s "$TMPD/default.sock" --state-dir "$TMPD/state2"
 ctl_at "$TMPD/default.sock" reload
 expect_eq "embedded: exit status" 0 "$CTL_RC"
 expect_contains "embedded: says so" "embedded default" "$CTL_OUT"
