@@ -272,7 +272,8 @@ write_config() { printf '%s\n' "$2" >"$1"; }
 
 # start_thrd [ARGS...]: starts thrd in the background on $SOCK (unless ARGS give -s) with
 # the state dir $TMPD/state (unless ARGS give --state-dir), waits until it answers ping. Sets
-# THRD_PID. Its stdout goes to $TMPD/thrd<N>.out, stderr to $TMPD/thrd<N>.err (N counts the thrds of this test).
+# THRD_PID. Its stdout goes to $TMPD/thrd<N>.out, stderr to $TMPD/thrd<N>.err (N counts the
+# thrds of this test).
 start_thrd() {
   local n=${#THRD_PIDS[@]} args=("$@") have_socket=0 have_state=0 a
   for a in "${args[@]}"; do
