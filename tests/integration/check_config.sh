@@ -184,6 +184,7 @@ good() {
 }
 good "config/example.json" "$THRD_SOURCE_DIR/config/example.json"
 good "config/default.json" "$THRD_SOURCE_DIR/config/default.json"
+good "config/container.json" "$THRD_SOURCE_DIR/config/container.json"
 write_config "$TMPD/minimal.json" '{"jobs":[{"name":"m","task":"timestamp","every":"1s"}]}'
 good "minimal" "$TMPD/minimal.json"
 write_config "$TMPD/full.json" '// comments are allowed

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of the integration tests (tmux regress/ style). Source it from a test:
 #
 #   . "$(dirname "$0")/lib.sh"

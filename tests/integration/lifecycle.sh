@@ -15,7 +15,7 @@ write_config "$CFG" '{
 
 ping_pid() {
   local out
-  out=$("$THRCTL" -s "${1:-$SOCK}" --json ping) || return 1
+  out=$("$THRCTL" -s "$SOCK" --json ping) || return 1
   json_get 'd["pid"]' "$out"
 }
 
