@@ -64,6 +64,15 @@ int main(int argc, char** argv) {
   logs->add_option("JOB", options.jobs, "job name")->required()->expected(1);
   logs->add_option("-n,--lines", options.lines, "only the last N lines")
       ->check(CLI::NonNegativeNumber);
+  std::string wait_for_text;
+  CLI::App* wait = app.add_subcommand(
+      "wait", "wait until every named job is in STATE: exit 0, or 1 when --for passes first");
+  wait->add_option("JOB", options.jobs, "job names")->required();
+  wait->add_option("--state", options.wait_state, "running, paused, stopped, killed or failed")
+      ->required()
+      ->check(CLI::IsMember({"running", "paused", "stopped", "killed", "failed"}));
+  wait->add_option("--for", wait_for_text, "give up after this long, e.g. 30s (default: never)");
+  wait->footer("Example: thrctl stop sync && thrctl wait sync --state stopped --for 1m");
   app.add_subcommand("reload",
                      "re-read the config and its drop-ins; exit 1, nothing changed, if invalid");
   app.add_subcommand("ping", "exit 0 when thrd answers");
@@ -76,6 +85,13 @@ int main(int argc, char** argv) {
         throw CLI::ValidationError("--timeout", s.message());
       }
       options.timeout = d;
+    }
+    if (!wait_for_text.empty()) {
+      thr::Duration d;
+      if (thr::Status s = thr::ParseDuration(wait_for_text, &d); !s.ok()) {
+        throw CLI::ValidationError("--for", s.message());
+      }
+      options.wait_for = d;
     }
   } catch (const CLI::ParseError& e) {
     // "thrctl frobnicate": CLI11 would say only that a subcommand is required.

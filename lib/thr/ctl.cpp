@@ -164,7 +164,8 @@ int Fail(const CtlOptions& options, const Status& status, int code) {
 }  // namespace
 
 bool WaitsForJobs(const std::string& command) {
-  return command == "stop" || command == "kill" || command == "restart" || command == "reload";
+  return command == "stop" || command == "kill" || command == "restart" || command == "reload" ||
+         command == "wait";
 }
 
 nlohmann::json BuildRequest(const CtlOptions& options) {
@@ -180,6 +181,10 @@ nlohmann::json BuildRequest(const CtlOptions& options) {
     request["jobs"] = options.jobs;
   }
   if (options.freeze) request["freeze"] = true;
+  if (options.command == "wait") {
+    request["state"] = options.wait_state;
+    if (options.wait_for) request["timeout_ms"] = options.wait_for->count();
+  }
   return request;
 }
 
@@ -191,6 +196,12 @@ void PrintReply(const std::string& command, const nlohmann::json& reply, std::FI
     const nlohmann::json& lines = Member(reply, "lines");
     if (lines.is_array()) {
       for (const auto& line : lines) std::fprintf(out, "%s\n", Cell(line).c_str());
+    }
+  } else if (command == "wait") {
+    if (!ReplyStatus(reply).ok()) return;
+    for (const auto& job : Jobs(reply)) {
+      std::fprintf(out, "%s: %s\n", Text(job, "name", "?").c_str(),
+                   Text(job, "state", "?").c_str());
     }
   } else if (command == "reload") {
     if (ReplyStatus(reply).ok()) PrintReload(reply, out, err);
@@ -227,7 +238,7 @@ int RunCtl(const CtlOptions& options) {
   } else {
     PrintReply(options.command, reply, stdout, stderr);
     // Control commands name each failed job themselves; others print the one error.
-    bool per_job = !Jobs(reply).empty() && options.command != "status";
+    bool per_job = !Jobs(reply).empty() && options.command != "status" && options.command != "wait";
     if (!result.ok() && !per_job) std::fprintf(stderr, "thrctl: %s\n", result.message().c_str());
   }
   return result.ok() ? kExitOk : kExitFailed;

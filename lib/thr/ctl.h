@@ -22,7 +22,9 @@ struct CtlOptions {
   std::vector<std::string> jobs;
   bool all = false;
   bool freeze = false;
-  std::optional<size_t> lines;  // logs -n
+  std::optional<size_t> lines;       // logs -n
+  std::string wait_state;            // wait --state
+  std::optional<Duration> wait_for;  // wait --for
 };
 
 // True for commands whose reply waits for threads to end (stop, kill, restart): without an

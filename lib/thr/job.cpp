@@ -10,6 +10,7 @@
 
 #include "thr/fd.h"
 #include "thr/output.h"
+#include "thr/state_watch.h"
 
 namespace thr {
 namespace {
@@ -108,6 +109,11 @@ void Job::Begin(JobState initial) {
   std::lock_guard<std::mutex> lock(mu_);
   state_ = initial;
   if (initial == JobState::kRunning || initial == JobState::kPaused) SpawnLocked();
+  AnnounceStateLocked();
+}
+
+void Job::AnnounceStateLocked() {
+  if (watch_ != nullptr) watch_->Bump();
 }
 
 void Job::SpawnLocked() {
@@ -123,6 +129,7 @@ void Job::SpawnLocked() {
   if (err != 0) {
     worker_.reset();
     state_ = JobState::kFailed;
+    AnnounceStateLocked();
     last_error_ = std::string("cannot create thread: ") + std::strerror(err);
     spdlog::error("job {}: {}", spec_.name, last_error_);
   }
@@ -149,6 +156,7 @@ Job::Outcome Job::Request(Control control, bool freeze) {
   bool live = WorkerLiveLocked();
   if (t.kind == Transition::Kind::kTo) {
     state_ = t.to;
+    AnnounceStateLocked();
     if (live &&
         (control == Control::kStop || control == Control::kKill || control == Control::kRestart)) {
       worker_->stop = true;
@@ -265,6 +273,7 @@ bool Job::RunOnce(std::unique_lock<std::mutex>& lock, Worker* w, const Grid& gri
   frozen_ = false;
   if (!fatal.empty()) {
     state_ = JobState::kFailed;
+    AnnounceStateLocked();
     last_error_ = fatal;
     spdlog::error("job {}: {}; job failed", spec_.name, fatal);
     return false;

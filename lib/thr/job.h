@@ -24,6 +24,7 @@
 namespace thr {
 
 class OutputEcho;
+class StateWatch;
 
 // A copy of a job's observable state, taken under its mutex (status never waits on a run).
 struct JobInfo {
@@ -55,6 +56,8 @@ class Job {
   const JobSpec& spec() const { return spec_; }
   const std::string& name() const { return spec_.name; }
 
+  // Where state changes are announced (`wait`); before Begin() only. May stay unset (tests).
+  void set_watch(StateWatch* watch) { watch_ = watch; }
   // Takes over the counters, last run and output lines of the job this one replaces (reload).
   // Before Begin() only.
   void InheritHistory(const Job& older);
@@ -85,6 +88,7 @@ class Job {
   class RunHandle;
   static void* ThreadMain(void* arg);
   void WakeLocked();
+  void AnnounceStateLocked();
   void Loop(Worker* w);
   // Runs the task for `*slot` with the lock released; false when the job failed.
   bool RunOnce(std::unique_lock<std::mutex>& lock, Worker* w, const Grid& grid, int64_t* slot);
@@ -97,6 +101,7 @@ class Job {
   OutputEcho* const echo_;
   const std::unique_ptr<Task> task_;
   LogRing log_;
+  StateWatch* watch_ = nullptr;  // set before the first thread; then read only
 
   mutable std::mutex mu_;
   std::condition_variable cv_;           // wakes the worker and those waiting in Settle()

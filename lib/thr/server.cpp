@@ -183,6 +183,11 @@ void Server::ReapDoneLocked() {
 void Server::ServeConnection(Connection* conn) {
   pthread_setname_np(pthread_self(), "thrd-conn");
   const int fd = conn->fd.get();
+  CommandContext ctx = ctx_;
+  ctx.client_gone = [fd] {
+    pollfd p{fd, POLLRDHUP, 0};
+    return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+  };
   LineReader reader;
   char buf[16384];
   bool open = true;
@@ -203,7 +208,7 @@ void Server::ServeConnection(Connection* conn) {
         break;
       }
       if (line.empty()) continue;  // blank lines are keep-alives, not requests
-      if (!SendAll(fd, EncodeLine(Dispatch(ctx_, line))).ok()) open = false;
+      if (!SendAll(fd, EncodeLine(Dispatch(ctx, line))).ok()) open = false;
     }
   }
   std::lock_guard<std::mutex> lock(mu_);

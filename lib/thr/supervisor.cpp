@@ -64,6 +64,7 @@ void Supervisor::Start(const Config& config) {
   std::unique_lock<std::shared_mutex> lock(mu_);
   for (const JobSpec& spec : config.jobs) {
     auto job = std::make_shared<Job>(spec, clock_, echo_);
+    job->set_watch(&watch_);
     JobState initial = InitialStateLocked(spec);
     job->Begin(initial);
     spdlog::info("job {}: {} every {}, {}{}", spec.name, TaskName(spec.task),
@@ -186,6 +187,7 @@ ReloadReport Supervisor::Reload(const std::vector<JobSpec>& specs) {
         continue;
       }
       auto job = std::make_shared<Job>(spec, clock_, echo_);
+      job->set_watch(&watch_);
       if (it != old_by_name.end()) job->InheritHistory(*it->second);
       JobState initial = InitialStateLocked(spec);
       job->Begin(initial);
@@ -196,6 +198,7 @@ ReloadReport Supervisor::Reload(const std::vector<JobSpec>& specs) {
     std::unique_lock<std::shared_mutex> lock(mu_);
     jobs_ = std::move(next);
   }
+  watch_.Bump();  // removed jobs: a `wait` on one of them must see it gone
   NotifyChange();
   return report;
 }
@@ -249,6 +252,7 @@ void Supervisor::Shutdown() {
     std::shared_lock<std::shared_mutex> lock(mu_);
     jobs = jobs_;
   }
+  watch_.Close();  // `wait` requests end now, before the server joins their threads
   for (const auto& job : jobs) job->RequestShutdown();
   for (const auto& job : jobs) job->WaitEnded();
 }

@@ -15,6 +15,7 @@
 #include "thr/config.h"
 #include "thr/decisions.h"
 #include "thr/job.h"
+#include "thr/state_watch.h"
 #include "thr/status.h"
 
 namespace thr {
@@ -71,6 +72,8 @@ class Supervisor {
   std::shared_ptr<Job> Find(const std::string& name) const;
 
   const DecisionFile& decision_file() const { return decision_file_; }
+  // Bumped at every state change of any job and at every reload; closed at shutdown.
+  StateWatch& watch() { return watch_; }
 
   // Called (outside every lock) after a command that changed some job's state, and after every
   // reload.
@@ -98,6 +101,7 @@ class Supervisor {
   std::mutex decisions_mu_;                 // also serialises writes of the file
   Decisions decisions_;                     // guarded by decisions_mu_
   const DecisionFile decision_file_;
+  StateWatch watch_;
   std::mutex listener_mu_;
   std::function<void()> listener_;  // guarded by listener_mu_
 };

@@ -2,6 +2,7 @@
 // lives in lib/thr/commands/<verb>.cpp. thrctl's side is in ctl.cpp.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
@@ -14,8 +15,12 @@ class Reloader;
 
 // What a handler may reach. Owned by the daemon; outlives every connection.
 struct CommandContext {
+  explicit CommandContext(Supervisor& sup) : supervisor(sup) {}
   Supervisor& supervisor;
   Reloader* reloader = nullptr;  // nullptr: reload is refused (unit tests)
+  // True once the client of this request has hung up: a long wait gives up then. Set per
+  // connection by the server; empty means "never".
+  std::function<bool()> client_gone;
 };
 
 struct CommandDef {
