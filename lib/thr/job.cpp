@@ -8,6 +8,7 @@
 #include <cstring>
 #include <exception>
 
+#include "thr/events.h"
 #include "thr/fd.h"
 #include "thr/output.h"
 #include "thr/state_watch.h"
@@ -109,11 +110,20 @@ void Job::Begin(JobState initial) {
   std::lock_guard<std::mutex> lock(mu_);
   state_ = initial;
   if (initial == JobState::kRunning || initial == JobState::kPaused) SpawnLocked();
-  AnnounceStateLocked();
+  AnnounceStateLocked(state_);
 }
 
-void Job::AnnounceStateLocked() {
+void Job::AnnounceStateLocked(JobState from) {
   if (watch_ != nullptr) watch_->Bump();
+  if (events_ != nullptr && from != state_) {
+    Event e;
+    e.time = clock_.WallNow();
+    e.job = spec_.name;
+    e.type = Event::Type::kState;
+    e.from = from;
+    e.to = state_;
+    events_->Publish(std::move(e));
+  }
 }
 
 void Job::SpawnLocked() {
@@ -128,8 +138,9 @@ void Job::SpawnLocked() {
   pthread_attr_destroy(&attr);
   if (err != 0) {
     worker_.reset();
+    JobState from = state_;
     state_ = JobState::kFailed;
-    AnnounceStateLocked();
+    AnnounceStateLocked(from);
     last_error_ = std::string("cannot create thread: ") + std::strerror(err);
     spdlog::error("job {}: {}", spec_.name, last_error_);
   }
@@ -156,7 +167,7 @@ Job::Outcome Job::Request(Control control, bool freeze) {
   bool live = WorkerLiveLocked();
   if (t.kind == Transition::Kind::kTo) {
     state_ = t.to;
-    AnnounceStateLocked();
+    AnnounceStateLocked(before);
     if (live &&
         (control == Control::kStop || control == Control::kKill || control == Control::kRestart)) {
       worker_->stop = true;
@@ -271,9 +282,20 @@ bool Job::RunOnce(std::unique_lock<std::mutex>& lock, Worker* w, const Grid& gri
   run_wake_fd_ = -1;
   pid_.reset();
   frozen_ = false;
+  if (events_ != nullptr) {
+    Event e;
+    e.time = clock_.WallNow();
+    e.job = spec_.name;
+    e.type = Event::Type::kRun;
+    e.ok = result.ok && fatal.empty();
+    e.error = fatal.empty() ? (result.ok ? "" : result.reason) : fatal;
+    e.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(e.time - started).count();
+    events_->Publish(std::move(e));
+  }
   if (!fatal.empty()) {
+    JobState from = state_;
     state_ = JobState::kFailed;
-    AnnounceStateLocked();
+    AnnounceStateLocked(from);
     last_error_ = fatal;
     spdlog::error("job {}: {}; job failed", spec_.name, fatal);
     return false;

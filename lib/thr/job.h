@@ -25,6 +25,7 @@ namespace thr {
 
 class OutputEcho;
 class StateWatch;
+class EventBus;
 
 // A copy of a job's observable state, taken under its mutex (status never waits on a run).
 struct JobInfo {
@@ -56,8 +57,12 @@ class Job {
   const JobSpec& spec() const { return spec_; }
   const std::string& name() const { return spec_.name; }
 
-  // Where state changes are announced (`wait`); before Begin() only. May stay unset (tests).
-  void set_watch(StateWatch* watch) { watch_ = watch; }
+  // Where state changes (`wait`, `events`) and run ends (`events`) are announced; before
+  // Begin() only. Either may be null (tests).
+  void Observe(StateWatch* watch, EventBus* events) {
+    watch_ = watch;
+    events_ = events;
+  }
   // Takes over the counters, last run and output lines of the job this one replaces (reload).
   // Before Begin() only.
   void InheritHistory(const Job& older);
@@ -82,13 +87,17 @@ class Job {
 
   JobInfo Info() const;
   const LogRing& log() const { return log_; }
+  // This job object is done for good (replaced or removed by reload, or shutdown): log
+  // followers stop waiting on it.
+  void CloseLog() { log_.Close(); }
 
  private:
   struct Worker;
   class RunHandle;
   static void* ThreadMain(void* arg);
   void WakeLocked();
-  void AnnounceStateLocked();
+  // After state_ changed from `from` (Begin: `from` == state_, only `wait` hears of it).
+  void AnnounceStateLocked(JobState from);
   void Loop(Worker* w);
   // Runs the task for `*slot` with the lock released; false when the job failed.
   bool RunOnce(std::unique_lock<std::mutex>& lock, Worker* w, const Grid& grid, int64_t* slot);
@@ -102,6 +111,7 @@ class Job {
   const std::unique_ptr<Task> task_;
   LogRing log_;
   StateWatch* watch_ = nullptr;  // set before the first thread; then read only
+  EventBus* events_ = nullptr;   // likewise
 
   mutable std::mutex mu_;
   std::condition_variable cv_;           // wakes the worker and those waiting in Settle()

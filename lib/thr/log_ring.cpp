@@ -8,6 +8,32 @@ void LogRing::Append(std::string line) {
   if (lines_.size() == capacity_) lines_.pop_front();
   lines_.push_back(std::move(line));
   ++total_;
+  cv_.notify_all();
+}
+
+LogRing::Follow LogRing::Wait(uint64_t from, std::chrono::steady_clock::time_point deadline,
+                              std::vector<std::string>* lines, uint64_t* next,
+                              uint64_t* dropped) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_until(lock, deadline, [&] { return total_ > from || closed_; });
+  lines->clear();
+  *next = from;
+  *dropped = 0;
+  if (total_ <= from) return closed_ ? Follow::kClosed : Follow::kTimeout;
+  uint64_t oldest = total_ - lines_.size();  // position of lines_.front()
+  if (from < oldest) {
+    *dropped = oldest - from;
+    from = oldest;
+  }
+  lines->assign(lines_.begin() + static_cast<std::ptrdiff_t>(from - oldest), lines_.end());
+  *next = total_;
+  return Follow::kLines;
+}
+
+void LogRing::Close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  closed_ = true;
+  cv_.notify_all();
 }
 
 void LogRing::Inherit(const LogRing& older) {

@@ -188,6 +188,7 @@ void Server::ServeConnection(Connection* conn) {
     pollfd p{fd, POLLRDHUP, 0};
     return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
   };
+  ctx.push = [fd](const nlohmann::json& line) { return SendAll(fd, EncodeLine(line)); };
   LineReader reader;
   char buf[16384];
   bool open = true;

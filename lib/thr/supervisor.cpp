@@ -64,7 +64,7 @@ void Supervisor::Start(const Config& config) {
   std::unique_lock<std::shared_mutex> lock(mu_);
   for (const JobSpec& spec : config.jobs) {
     auto job = std::make_shared<Job>(spec, clock_, echo_);
-    job->set_watch(&watch_);
+    job->Observe(&watch_, &events_);
     JobState initial = InitialStateLocked(spec);
     job->Begin(initial);
     spdlog::info("job {}: {} every {}, {}{}", spec.name, TaskName(spec.task),
@@ -187,7 +187,7 @@ ReloadReport Supervisor::Reload(const std::vector<JobSpec>& specs) {
         continue;
       }
       auto job = std::make_shared<Job>(spec, clock_, echo_);
-      job->set_watch(&watch_);
+      job->Observe(&watch_, &events_);
       if (it != old_by_name.end()) job->InheritHistory(*it->second);
       JobState initial = InitialStateLocked(spec);
       job->Begin(initial);
@@ -195,8 +195,12 @@ ReloadReport Supervisor::Reload(const std::vector<JobSpec>& specs) {
                    FormatDuration(spec.every), StateName(initial));
       next.push_back(std::move(job));
     }
-    std::unique_lock<std::shared_mutex> lock(mu_);
-    jobs_ = std::move(next);
+    {
+      std::unique_lock<std::shared_mutex> lock(mu_);
+      jobs_ = std::move(next);
+    }
+    // After the swap: a follower woken here finds the replacement (or nothing) by name.
+    for (const auto& job : ending) job->CloseLog();
   }
   watch_.Bump();  // removed jobs: a `wait` on one of them must see it gone
   NotifyChange();
@@ -252,7 +256,10 @@ void Supervisor::Shutdown() {
     std::shared_lock<std::shared_mutex> lock(mu_);
     jobs = jobs_;
   }
-  watch_.Close();  // `wait` requests end now, before the server joins their threads
+  // `wait`, `events` and `logs -f` requests end now, before the server joins their threads.
+  watch_.Close();
+  events_.Close();
+  for (const auto& job : jobs) job->CloseLog();
   for (const auto& job : jobs) job->RequestShutdown();
   for (const auto& job : jobs) job->WaitEnded();
 }

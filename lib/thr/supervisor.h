@@ -14,6 +14,7 @@
 #include "thr/clock.h"
 #include "thr/config.h"
 #include "thr/decisions.h"
+#include "thr/events.h"
 #include "thr/job.h"
 #include "thr/state_watch.h"
 #include "thr/status.h"
@@ -74,6 +75,8 @@ class Supervisor {
   const DecisionFile& decision_file() const { return decision_file_; }
   // Bumped at every state change of any job and at every reload; closed at shutdown.
   StateWatch& watch() { return watch_; }
+  // State changes and run ends of every job; closed at shutdown.
+  EventBus& events() { return events_; }
 
   // Called (outside every lock) after a command that changed some job's state, and after every
   // reload.
@@ -102,6 +105,7 @@ class Supervisor {
   Decisions decisions_;                     // guarded by decisions_mu_
   const DecisionFile decision_file_;
   StateWatch watch_;
+  EventBus events_;
   std::mutex listener_mu_;
   std::function<void()> listener_;  // guarded by listener_mu_
 };

@@ -21,6 +21,9 @@ struct CommandContext {
   // True once the client of this request has hung up: a long wait gives up then. Set per
   // connection by the server; empty means "never".
   std::function<bool()> client_gone;
+  // Pushes one line to the client before the reply (events, logs -f). Empty: streaming is
+  // refused. Fails when the client is gone.
+  std::function<Status(const nlohmann::json&)> push;
 };
 
 struct CommandDef {

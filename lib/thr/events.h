@@ -1,0 +1,75 @@
+// Job events pushed to `thrctl events` subscribers: state changes and run ends. Publishing
+// never waits on a reader: each subscription has a bounded queue, and one that overflows is
+// cut off (it reads what it had, then kOverflow), so a slow reader costs the daemon nothing.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "thr/clock.h"
+#include "thr/job_state.h"
+
+namespace thr {
+
+struct Event {
+  enum class Type { kState, kRun };
+  uint64_t seq = 0;  // set by Publish: 1, 2, ... across all jobs
+  WallTime time{};
+  std::string job;
+  Type type = Type::kState;
+  JobState from = JobState::kStopped, to = JobState::kStopped;  // kState
+  bool ok = true;                                               // kRun
+  int64_t duration_ms = 0;                                      // kRun
+  std::string error;                                            // kRun, when !ok
+};
+
+class EventBus {
+ public:
+  class Subscription {
+   public:
+    enum class Result { kEvent, kTimeout, kClosed, kOverflow };
+    // The next event, oldest first. kOverflow and kClosed come once the queue is drained.
+    Result Next(std::chrono::steady_clock::time_point deadline, Event* out);
+
+   private:
+    friend class EventBus;
+    std::set<std::string> jobs_;  // empty: every job
+    size_t capacity_ = 0;
+    std::deque<Event> queue_;  // guarded by the bus's mu_
+    bool overflowed_ = false;  // guarded by the bus's mu_
+    EventBus* bus_ = nullptr;
+  };
+
+  EventBus() = default;
+  EventBus(const EventBus&) = delete;
+  EventBus& operator=(const EventBus&) = delete;
+
+  // Events of `jobs` (all when empty), at most `capacity` unread. Ends when the pointer is
+  // released (Unsubscribe) or the bus closes.
+  std::shared_ptr<Subscription> Subscribe(std::set<std::string> jobs, size_t capacity);
+  void Unsubscribe(const std::shared_ptr<Subscription>& sub);
+  // Cheap when nobody listens (no lock). May be called with a job's lock held: the bus takes
+  // none.
+  void Publish(Event event);
+  // Shutdown: every subscriber gets kClosed after its queue.
+  void Close();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::list<std::shared_ptr<Subscription>> subs_;  // guarded by mu_
+  std::atomic<size_t> sub_count_{0};               // subs_.size(), readable without mu_
+  uint64_t next_seq_ = 1;                          // guarded by mu_
+  bool closed_ = false;                            // guarded by mu_
+};
+
+}  // namespace thr
