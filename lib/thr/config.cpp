@@ -403,6 +403,12 @@ Status ParseJsonObject(std::string_view text, const std::string& file, json* roo
   } catch (const json::parse_error& e) {
     return Status::InvalidConfig("config " + file + ":" + LineColumn(text, e.byte) + ": " +
                                  ParseErrorDetail(e.what()));
+  } catch (const json::exception& e) {
+    // E.g. out_of_range for a number beyond a double ("1e999"): no position is known.
+    std::string what = e.what();
+    size_t end = what.find("] ");
+    return Status::InvalidConfig("config " + file + ": " +
+                                 (end == std::string::npos ? what : what.substr(end + 2)));
   }
   if (!root->is_object()) {
     return Status::InvalidConfig(

@@ -141,6 +141,13 @@ Status LoadDropIns(JobOrigins* origins, Config* config) {
     }
     for (const std::string& path : paths) {
       if (!seen.Add(path)) continue;
+      // A FIFO or device matched by a glob would block the read, and with it a reload.
+      std::error_code ec;
+      auto type = std::filesystem::status(path, ec).type();
+      if (!ec && type != std::filesystem::file_type::regular &&
+          type != std::filesystem::file_type::directory) {
+        return Status::InvalidConfig("config " + path + ": not a regular file");
+      }
       if (Status s = LoadDropIn(path, origins, config); !s.ok()) return s;
     }
   }

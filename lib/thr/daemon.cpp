@@ -93,6 +93,8 @@ int RunDaemon(const DaemonOptions& options) {
 
   std::string socket_path = ResolveDaemonSocket(options.socket_path, config.socket);
   std::string state_dir = ResolveStateDir(options.state_dir);
+  if (state_dir.empty())
+    spdlog::warn("no state dir (no --state-dir, no absolute HOME): decisions are not kept");
   OutputEcho echo(STDOUT_FILENO);
   Supervisor supervisor(DefaultClock(), &echo, DecisionFile(state_dir));
   Server server(supervisor);
@@ -103,7 +105,8 @@ int RunDaemon(const DaemonOptions& options) {
   spdlog::info("thrd {} (pid {}) serving {} with {} job(s) from {}; decisions kept in {}", kVersion,
                ::getpid(), socket_path, config.jobs.size(), config.origin, state_dir);
   supervisor.Start(config);
-  Reloader reloader(options.config_path, config, socket_path, supervisor, server, notifier);
+  Reloader reloader(options.config_path, config, socket_path, supervisor, server, notifier,
+                    !options.socket_path.empty());
   server.SetReloader(&reloader);
   supervisor.SetChangeListener(
       [&notifier, &supervisor] { notifier.Status(DescribeCounts(supervisor.Counts())); });
@@ -149,8 +152,11 @@ int RunDaemon(const DaemonOptions& options) {
     break;
   }
   notifier.Stopping();
-  reloader.Close();
+  // Refuse new reloads, stop the jobs (which also cuts a reload in progress short: it starts
+  // nothing once the supervisor is shut down), then wait for the reloader.
+  reloader.Refuse();
   supervisor.Shutdown();
+  reloader.Close();
   server.Shutdown();
   RunGroups::Get().StopKeeper();
   ReapStrays();

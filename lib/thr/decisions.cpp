@@ -1,6 +1,7 @@
 #include "thr/decisions.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,8 @@ namespace {
 
 constexpr int kFormatVersion = 1;
 constexpr const char* kFileName = "decisions.json";
+// Far above 10,000 jobs' decisions; refusing more bounds what parsing a damaged file costs.
+constexpr off_t kMaxFileBytes = 16 << 20;
 
 Status WriteAll(int fd, std::string_view data, const std::string& path) {
   while (!data.empty()) {
@@ -61,7 +64,10 @@ Status ParseDecisions(std::string_view text, Decisions* out) {
         value.is_string() ? ParseState(value.get<std::string>()) : std::nullopt;
     if (!state || DecisionFor(*state) != *state) {
       out->clear();
-      return Status::InvalidConfig("job \"" + name + "\": " + value.dump() +
+      // Not value.dump(): a hostile file could nest deep enough to overflow the stack.
+      std::string shown = value.is_string() ? "\"" + value.get<std::string>() + "\""
+                                            : std::string("a ") + value.type_name();
+      return Status::InvalidConfig("job \"" + name + "\": " + shown +
                                    " is not running, paused or stopped");
     }
     (*out)[name] = *state;
@@ -79,8 +85,10 @@ std::string ResolveStateDir(const std::string& flag) {
   if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && *xdg == '/') {
     return std::string(xdg) + "/thrd";
   }
+  // No shared fallback such as /tmp: another user could plant decisions there.
   const char* home = std::getenv("HOME");
-  return std::string(home != nullptr && *home != '\0' ? home : "/tmp") + "/.local/state/thrd";
+  if (home == nullptr || *home != '/') return "";
+  return std::string(home) + "/.local/state/thrd";
 }
 
 DecisionFile::DecisionFile(std::string dir)
@@ -91,10 +99,18 @@ DecisionFile::DecisionFile(const DecisionFile& other) : DecisionFile(other.dir_)
 Status DecisionFile::Load(Decisions* out) const {
   out->clear();
   if (path_.empty()) return Status::Ok();
-  UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: a FIFO planted here must not hang thrd's start.
+  UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (!fd.valid()) {
     if (errno == ENOENT) return Status::Ok();
     return Status::Io("open " + path_, errno);
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return Status::Io("stat " + path_, errno);
+  if (!S_ISREG(st.st_mode)) return Status::InvalidConfig(path_ + ": not a regular file");
+  if (st.st_size > kMaxFileBytes) {
+    return Status::InvalidConfig(path_ + ": " + std::to_string(st.st_size) +
+                                 " bytes, more than a decisions file ever holds");
   }
   std::string text;
   char buf[8192];
@@ -112,6 +128,16 @@ Status DecisionFile::Load(Decisions* out) const {
   return Status::Ok();
 }
 
+Status DecisionFile::SetAside() const {
+  if (path_.empty()) return Status::Ok();
+  std::string aside = path_ + ".bad";
+  if (::rename(path_.c_str(), aside.c_str()) != 0 && errno != ENOENT) {
+    return Status::Io("rename " + path_ + " to " + aside, errno);
+  }
+  spdlog::warn("kept the unreadable decisions file as {}", aside);
+  return Status::Ok();
+}
+
 Status DecisionFile::Save(const Decisions& decisions) const {
   ++saves_;
   if (path_.empty()) return Status::Ok();
@@ -119,7 +145,9 @@ Status DecisionFile::Save(const Decisions& decisions) const {
   std::filesystem::create_directories(dir_, ec);
   if (ec) return Status::Io("state directory " + dir_, ec.value());
   const std::string temp = path_ + ".tmp";
-  UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  // A fresh file, never one planted (or a symlink) at the temp name.
+  ::unlink(temp.c_str());
+  UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (!fd.valid()) return Status::Io("open " + temp, errno);
   Status s = WriteAll(fd.get(), FormatDecisions(decisions), temp);
   if (s.ok() && ::fsync(fd.get()) != 0) s = Status::Io("fsync " + temp, errno);

@@ -26,7 +26,7 @@ std::string FormatDecisions(const Decisions& decisions);
 Status ParseDecisions(std::string_view text, Decisions* out);
 
 // `--state-dir`, else $STATE_DIRECTORY (its first entry), else /var/lib/thrd for root, else
-// $XDG_STATE_HOME/thrd or ~/.local/state/thrd.
+// $XDG_STATE_HOME/thrd or ~/.local/state/thrd; empty (nothing kept) without an absolute HOME.
 std::string ResolveStateDir(const std::string& flag);
 
 class DecisionFile {
@@ -40,6 +40,8 @@ class DecisionFile {
   // What the file holds. A missing file is empty; an unreadable or damaged one is an error
   // (the caller logs it and goes on with nothing).
   Status Load(Decisions* out) const;
+  // Renames a file that Load refused to decisions.json.bad (replacing an older one).
+  Status SetAside() const;
   // Writes a temp file, fsyncs it, renames it over the file and fsyncs the directory.
   Status Save(const Decisions& decisions) const;
   // Writes attempted so far: one per request that changed a decision, whatever its size.

@@ -9,9 +9,10 @@
 namespace thr {
 
 Reloader::Reloader(std::string config_path, Config current, std::string socket_path,
-                   Supervisor& sup, Server& server, const Notifier& notifier)
+                   Supervisor& sup, Server& server, const Notifier& notifier, bool socket_from_flag)
     : config_path_(std::move(config_path)),
       socket_path_(std::move(socket_path)),
+      socket_from_flag_(socket_from_flag),
       sup_(sup),
       server_(server),
       notifier_(notifier),
@@ -31,10 +32,17 @@ Status Reloader::Reload(ReloadOutcome* outcome) {
   }
   notifier_.Reloading();
   Config next;
-  Status s = LoadConfig(config_path_, &next);
+  Status s;
+  try {
+    s = LoadConfig(config_path_, &next);
+  } catch (const std::exception& e) {  // a parser bug must not end a running thrd
+    s = Status::InvalidConfig("config " + config_path_ + ": " + e.what());
+  }
   if (!s.ok()) {
     spdlog::error("reload refused, nothing changed: {}", s.message());
-    notifier_.Ready(DescribeCounts(sup_.Counts()) + "; last reload refused: " + s.message());
+    if (!closed_) {
+      notifier_.Ready(DescribeCounts(sup_.Counts()) + "; last reload refused: " + s.message());
+    }
     return s;
   }
   outcome->files = next.files.empty() ? std::vector<std::string>{config_path_} : next.files;
@@ -48,7 +56,7 @@ Status Reloader::Reload(ReloadOutcome* outcome) {
       next.socket_group = current_.socket_group;
     }
   }
-  if (next.socket != current_.socket) {
+  if (next.socket != current_.socket && !socket_from_flag_) {
     std::string note = "the socket setting changed; it takes effect at restart (serving " +
                        socket_path_ + " until then)";
     spdlog::warn("reload: {}", note);
@@ -57,6 +65,7 @@ Status Reloader::Reload(ReloadOutcome* outcome) {
   }
   outcome->report = sup_.Reload(next.jobs);
   current_ = std::move(next);
+  if (closed_) return Status::Refused("thrd is shutting down; the reload was cut short");
   notifier_.Ready(DescribeCounts(sup_.Counts()));
   return Status::Ok();
 }
@@ -76,20 +85,25 @@ void Reloader::ThreadMain() {
     pending_ = false;
     lock.unlock();
     ReloadOutcome outcome;
-    (void)Reload(&outcome);  // logged inside
+    try {
+      (void)Reload(&outcome);  // logged inside
+    } catch (const std::exception& e) {
+      spdlog::error("reload: {}", e.what());
+    }
     lock.lock();
   }
 }
 
-void Reloader::Close() {
-  {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    stopping_ = true;
-    queue_cv_.notify_one();
-  }
-  if (thread_.joinable()) thread_.join();
-  std::lock_guard<std::mutex> lock(run_mu_);
+void Reloader::Refuse() {
   closed_ = true;
+  std::lock_guard<std::mutex> lock(queue_mu_);
+  stopping_ = true;
+  queue_cv_.notify_one();
+}
+
+void Reloader::Close() {
+  Refuse();
+  if (thread_.joinable()) thread_.join();
 }
 
 std::string DescribeCounts(const StateCounts& counts) {

@@ -4,6 +4,7 @@
 // reloader's own thread, so the main loop (signals, watchdog) never waits on a job's stop.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -29,8 +30,9 @@ struct ReloadOutcome {
 class Reloader {
  public:
   // `current` is the config thrd started with; `socket_path` the socket it serves.
+  // `socket_from_flag`: -s chose the socket, so the config's `socket` never matters.
   Reloader(std::string config_path, Config current, std::string socket_path, Supervisor& sup,
-           Server& server, const Notifier& notifier);
+           Server& server, const Notifier& notifier, bool socket_from_flag = false);
   ~Reloader();  // Close()
   Reloader(const Reloader&) = delete;
   Reloader& operator=(const Reloader&) = delete;
@@ -41,7 +43,11 @@ class Reloader {
   // The same, later, on the reloader's thread (SIGHUP). Requests that pile up while one waits
   // are served by one reload.
   void RequestReload();
-  // Waits for a reload in progress; reloads after this are refused.
+  // Shutdown, first step: reloads from now on are refused, a queued SIGHUP is dropped, and a
+  // reload in progress sends no READY=1. Does not wait.
+  void Refuse();
+  // Refuse(), then waits for the reloader's thread. Call after the supervisor shut down, so
+  // that a reload in progress there ends at once instead of starting jobs.
   void Close();
 
  private:
@@ -49,13 +55,14 @@ class Reloader {
 
   const std::string config_path_;
   const std::string socket_path_;
+  const bool socket_from_flag_;
   Supervisor& sup_;
   Server& server_;
   const Notifier& notifier_;
 
-  std::mutex run_mu_;    // held for a whole reload
-  Config current_;       // guarded by run_mu_: the settings in force
-  bool closed_ = false;  // guarded by run_mu_
+  std::mutex run_mu_;  // held for a whole reload
+  Config current_;     // guarded by run_mu_: the settings in force
+  std::atomic<bool> closed_{false};
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;

@@ -57,6 +57,8 @@ void Supervisor::Start(const Config& config) {
   if (Status s = decision_file_.Load(&decisions_); !s.ok()) {
     spdlog::warn("ignoring kept decisions: {}", s.message());
     decisions_.clear();
+    // Kept aside, not overwritten by the next decision: an operator may want it back.
+    if (Status a = decision_file_.SetAside(); !a.ok()) spdlog::warn("{}", a.message());
   } else if (!decisions_.empty()) {
     spdlog::info("{} kept decision(s) from {}", decisions_.size(), decision_file_.path());
   }
@@ -141,8 +143,13 @@ std::vector<ControlResult> Supervisor::Apply(Control control, const std::vector<
 }
 
 ReloadReport Supervisor::Reload(const std::vector<JobSpec>& specs) {
+  std::lock_guard<std::mutex> one_at_a_time(reload_mu_);
   ReloadReport report;
+  std::map<std::string, std::shared_ptr<Job>> old_by_name;
+  std::vector<std::shared_ptr<Job>> ending;
   {
+    // Phase 1, alone: classify, and ask the changed and removed jobs to end. Once asked they
+    // can never start again, whatever command reaches them meanwhile.
     std::unique_lock<std::shared_mutex> change(change_mu_);
     if (shut_down_) return report;
     std::vector<std::shared_ptr<Job>> old_jobs;
@@ -150,10 +157,8 @@ ReloadReport Supervisor::Reload(const std::vector<JobSpec>& specs) {
       std::shared_lock<std::shared_mutex> lock(mu_);
       old_jobs = jobs_;
     }
-    std::map<std::string, std::shared_ptr<Job>> old_by_name;
     for (const auto& job : old_jobs) old_by_name[job->name()] = job;
     std::set<std::string> configured;
-    std::vector<std::shared_ptr<Job>> ending;
     for (const JobSpec& spec : specs) {
       configured.insert(spec.name);
       auto it = old_by_name.find(spec.name);
@@ -175,8 +180,14 @@ ReloadReport Supervisor::Reload(const std::vector<JobSpec>& specs) {
     spdlog::info("reload: unchanged {}; changed {}; added {}; removed {}", Join(report.unchanged),
                  Join(report.changed), Join(report.added), Join(report.removed));
     for (const auto& job : ending) job->RequestShutdown();
-    for (const auto& job : ending) job->WaitEnded();
-
+  }
+  // Phase 2, unlocked: the stops may take a stop_timeout, and commands on other jobs (or a
+  // kill escalating one of these stops) must not wait for that.
+  for (const auto& job : ending) job->WaitEnded();
+  {
+    // Phase 3, alone: start the new jobs by the decisions as they are now, and swap them in.
+    std::unique_lock<std::shared_mutex> change(change_mu_);
+    if (shut_down_) return report;  // shutdown owns the jobs now; start nothing
     std::lock_guard<std::mutex> decisions_lock(decisions_mu_);
     if (RetainDecisionsLocked(specs)) SaveDecisionsLocked();
     std::vector<std::shared_ptr<Job>> next;
