@@ -1,7 +1,10 @@
 // thrctl: the command-line client of thrd. Parses arguments (usage errors exit 2 even with no
 // daemon running) and hands over to thr::RunCtl.
 #include <CLI/CLI.hpp>
+#include <array>
 #include <cstdio>
+#include <initializer_list>
+#include <string>
 
 #include "thr/ctl.h"
 #include "thr/duration.h"
@@ -13,24 +16,47 @@ namespace {
 struct Verb {
   const char* name;
   const char* help;
+  std::array<const char*, 2> examples;  // for the end of its --help; the second may be null
 };
 
 // Commands that act on JOB... or --all; the daemon's table (lib/thr/commands) has the same names.
 constexpr Verb kJobVerbs[] = {
-    {"pause", "pause jobs: no new run starts (--freeze also stops a run in progress)"},
-    {"resume", "resume paused jobs at the next slot of the same grid"},
-    {"stop", "stop jobs; returns when their threads have ended"},
-    {"kill", "kill jobs: end the run in progress now; returns when their threads have ended"},
-    {"start", "start stopped, killed or failed jobs on a fresh thread and grid"},
-    {"restart", "stop (if needed) and start jobs on a fresh thread and grid"},
+    {"pause", "pause jobs: no new run starts (--freeze also stops a run in progress)",
+     {"thrctl pause sync", "thrctl pause --all --freeze"}},
+    {"resume", "resume paused jobs at the next slot of the same grid",
+     {"thrctl resume sync", "thrctl resume --all"}},
+    {"stop", "stop jobs; returns when their threads have ended",
+     {"thrctl stop sync web", "thrctl --timeout 30s stop --all"}},
+    {"kill", "kill jobs: end the run in progress now; returns when their threads have ended",
+     {"thrctl kill sync", nullptr}},
+    {"start", "start stopped, killed or failed jobs on a fresh thread and grid",
+     {"thrctl start sync", "thrctl start --all"}},
+    {"restart", "stop (if needed) and start jobs on a fresh thread and grid",
+     {"thrctl restart sync", nullptr}},
 };
+
+constexpr const char* kExitFooter =
+    "Exit status: 0 done, 1 refused or failed, 2 usage error, 3 thrd unreachable.";
+
+// A command's footer: the exit statuses every command shares, then its examples. The layout
+// ("Examples:" alone on a line, then indented "$ " lines) is what help2man turns into the
+// man page's EXAMPLES section, so keep it when adding some.
+std::string Footer(std::initializer_list<const char*> examples) {
+  std::string text = std::string(kExitFooter) + "\n\nExamples:";
+  for (const char* example : examples) {
+    if (example != nullptr) text += std::string("\n  $ ") + example;
+  }
+  return text;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   thr::CtlOptions options;
   std::string timeout_text;
-  CLI::App app{"thrctl: control a running thrd over its Unix socket."};
+  // A fixed name rather than argv[0], so that usage lines (and the man page help2man makes
+  // from them at build time) say "thrctl", not the path it was run by.
+  CLI::App app{"thrctl: control a running thrd over its Unix socket.", "thrctl"};
   app.set_version_flag("--version", std::string("thrctl ") + thr::kVersion);
   app.add_option(
       "-s,--socket", options.socket,
@@ -42,15 +68,19 @@ int main(int argc, char** argv) {
                  "restart and reload wait while the daemon answers pings unless this is given)");
   app.require_subcommand(1);
   app.fallthrough();  // "thrctl status --json" as well as "thrctl --json status"
-  app.footer("Exit status: 0 done, 1 refused or failed, 2 usage error, 3 thrd unreachable.");
+  // CLI11 copies this footer into each subcommand added below; those with examples replace
+  // it with Footer(...). thrctl's own examples are set after them, so none inherits those.
+  app.footer(kExitFooter);
 
   CLI::App* status = app.add_subcommand("status", "show every job, or those named");
   status->add_option("JOB", options.jobs, "job names");
+  status->footer(Footer({"thrctl status", "thrctl --json status tick"}));
   for (const Verb& verb : kJobVerbs) {
     CLI::App* sub = app.add_subcommand(verb.name, verb.help);
     auto* names = sub->add_option("JOB", options.jobs, "job names");
     auto* all = sub->add_flag("--all", options.all, "every job to which the command applies");
     names->excludes(all);
+    sub->footer(Footer({verb.examples[0], verb.examples[1]}));
     sub->callback([sub] {
       if (sub->count("JOB") == 0 && sub->count("--all") == 0)
         throw CLI::RequiredError("JOB or --all");
@@ -64,6 +94,7 @@ int main(int argc, char** argv) {
   logs->add_option("JOB", options.jobs, "job name")->required()->expected(1);
   logs->add_option("-n,--lines", options.lines, "only the last N lines")
       ->check(CLI::NonNegativeNumber);
+  logs->footer(Footer({"thrctl logs sync -n 20"}));
   std::string wait_for_text;
   CLI::App* wait = app.add_subcommand(
       "wait", "wait until every named job is in STATE: exit 0, or 1 when --for passes first");
@@ -72,10 +103,15 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"running", "paused", "stopped", "killed", "failed"}));
   wait->add_option("--for", wait_for_text, "give up after this long, e.g. 30s (default: never)");
-  wait->footer("Example: thrctl stop sync && thrctl wait sync --state stopped --for 1m");
+  wait->footer(Footer({"thrctl stop sync && thrctl wait sync --state stopped --for 1m"}));
   app.add_subcommand("reload",
-                     "re-read the config and its drop-ins; exit 1, nothing changed, if invalid");
-  app.add_subcommand("ping", "exit 0 when thrd answers");
+                     "re-read the config and its drop-ins; exit 1, nothing changed, if invalid")
+      ->footer(Footer({"thrctl reload"}));
+  app.add_subcommand("ping", "exit 0 when thrd answers")
+      ->footer(Footer({"thrctl ping >/dev/null && echo up"}));
+
+  app.footer(Footer({"thrctl status", "thrctl -s /run/thrd/thrd.sock pause sync",
+                     "thrctl --json status | jq -r '.jobs[].name'"}));
 
   try {
     app.parse(argc, argv);

@@ -10,7 +10,9 @@
 int main(int argc, char** argv) {
   if (argc > 0 && thr::IsKeeperInvocation(argv[0])) return thr::KeeperMain();
   thr::DaemonOptions options;
-  CLI::App app{"thrd: job supervisor daemon. Runs in the foreground; control it with thrctl."};
+  // A fixed name rather than argv[0]: usage lines (and the man page made from them) say "thrd".
+  CLI::App app{"thrd: job supervisor daemon. Runs in the foreground; control it with thrctl.",
+               "thrd"};
   app.set_version_flag("--version", std::string("thrd ") + thr::kVersion);
   app.add_option(
       "-c,--config", options.config_path,
@@ -23,10 +25,15 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", options.log_level,
                  "trace, debug, info, warn, error, critical or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  // "Examples:" alone on a line, then indented "$ " lines: help2man makes the man page's
+  // EXAMPLES section of them.
   app.footer(
       "Signals: SIGTERM/SIGINT stop every job and exit 0; SIGHUP never terminates thrd.\n"
       "Exit status: 0 ok, 1 failure (e.g. another thrd serves the socket), 2 usage, 78 invalid "
-      "config.");
+      "config.\n\n"
+      "Examples:\n"
+      "  $ thrd -c /etc/thrd/thrd.json\n"
+      "  $ thrd --check -c /etc/thrd/thrd.json");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
