@@ -42,10 +42,17 @@ int main(int argc, char** argv) {
                  "restart and reload wait while the daemon answers pings unless this is given)");
   app.require_subcommand(1);
   app.fallthrough();  // "thrctl status --json" as well as "thrctl --json status"
-  app.footer("Exit status: 0 done, 1 refused or failed, 2 usage error, 3 thrd unreachable.");
+  app.footer(
+      "Exit status: 0 done, 1 refused or failed, 2 usage error, 3 thrd unreachable.\n"
+      "States are coloured on a terminal unless NO_COLOR is set.");
 
   CLI::App* status = app.add_subcommand("status", "show every job, or those named");
   status->add_option("JOB", options.jobs, "job names");
+  CLI::App* show = app.add_subcommand(
+      "show", "show jobs in detail: settings, schedule, counters, recent output");
+  show->add_option("JOB", options.jobs, "job names")->required();
+  show->add_option("-n,--lines", options.lines, "recent output lines to show (default 10)")
+      ->check(CLI::NonNegativeNumber);
   for (const Verb& verb : kJobVerbs) {
     CLI::App* sub = app.add_subcommand(verb.name, verb.help);
     auto* names = sub->add_option("JOB", options.jobs, "job names");

@@ -4,12 +4,12 @@
 namespace thr {
 
 extern const CommandDef kStatusCommand, kPauseCommand, kResumeCommand, kStopCommand, kKillCommand,
-    kStartCommand, kRestartCommand, kLogsCommand, kReloadCommand, kPingCommand;
+    kStartCommand, kRestartCommand, kLogsCommand, kReloadCommand, kPingCommand, kShowCommand;
 
 namespace {
 const CommandDef* const kCommands[] = {
-    &kStatusCommand, &kPauseCommand,   &kResumeCommand, &kStopCommand,   &kKillCommand,
-    &kStartCommand,  &kRestartCommand, &kLogsCommand,   &kReloadCommand, &kPingCommand,
+    &kStatusCommand,  &kPauseCommand, &kResumeCommand, &kStopCommand, &kKillCommand, &kStartCommand,
+    &kRestartCommand, &kLogsCommand,  &kReloadCommand, &kPingCommand, &kShowCommand,
 };
 }  // namespace
 
