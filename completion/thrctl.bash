@@ -88,7 +88,7 @@ _thrctl() {
     case $cmd in
       pause) words="--all --freeze" ;;
       resume | stop | kill | start | restart) words="--all" ;;
-      logs) words="-n --lines" ;;
+      logs | show) words="-n --lines" ;;
       wait) words="--state --for" ;;
     esac
     words+=" -s --socket --json --timeout --help"

@@ -21,22 +21,29 @@ struct Verb {
 
 // Commands that act on JOB... or --all; the daemon's table (lib/thr/commands) has the same names.
 constexpr Verb kJobVerbs[] = {
-    {"pause", "pause jobs: no new run starts (--freeze also stops a run in progress)",
+    {"pause",
+     "pause jobs: no new run starts (--freeze also stops a run in progress)",
      {"thrctl pause sync", "thrctl pause --all --freeze"}},
-    {"resume", "resume paused jobs at the next slot of the same grid",
+    {"resume",
+     "resume paused jobs at the next slot of the same grid",
      {"thrctl resume sync", "thrctl resume --all"}},
-    {"stop", "stop jobs; returns when their threads have ended",
+    {"stop",
+     "stop jobs; returns when their threads have ended",
      {"thrctl stop sync web", "thrctl --timeout 30s stop --all"}},
-    {"kill", "kill jobs: end the run in progress now; returns when their threads have ended",
+    {"kill",
+     "kill jobs: end the run in progress now; returns when their threads have ended",
      {"thrctl kill sync", nullptr}},
-    {"start", "start stopped, killed or failed jobs on a fresh thread and grid",
+    {"start",
+     "start stopped, killed or failed jobs on a fresh thread and grid",
      {"thrctl start sync", "thrctl start --all"}},
-    {"restart", "stop (if needed) and start jobs on a fresh thread and grid",
+    {"restart",
+     "stop (if needed) and start jobs on a fresh thread and grid",
      {"thrctl restart sync", nullptr}},
 };
 
 constexpr const char* kExitFooter =
-    "Exit status: 0 done, 1 refused or failed, 2 usage error, 3 thrd unreachable.";
+    "Exit status: 0 done, 1 refused or failed, 2 usage error, 3 thrd unreachable.\n"
+    "States are coloured on a terminal unless NO_COLOR is set.";
 
 // A command's footer: the exit statuses every command shares, then its examples. The layout
 // ("Examples:" alone on a line, then indented "$ " lines) is what help2man turns into the
@@ -75,6 +82,12 @@ int main(int argc, char** argv) {
   CLI::App* status = app.add_subcommand("status", "show every job, or those named");
   status->add_option("JOB", options.jobs, "job names");
   status->footer(Footer({"thrctl status", "thrctl --json status tick"}));
+  CLI::App* show = app.add_subcommand(
+      "show", "show jobs in detail: settings, schedule, counters, recent output");
+  show->add_option("JOB", options.jobs, "job names")->required();
+  show->add_option("-n,--lines", options.lines, "recent output lines to show (default 10)")
+      ->check(CLI::NonNegativeNumber);
+  show->footer(Footer({"thrctl show sync", "thrctl show tick -n 3"}));
   for (const Verb& verb : kJobVerbs) {
     CLI::App* sub = app.add_subcommand(verb.name, verb.help);
     auto* names = sub->add_option("JOB", options.jobs, "job names");

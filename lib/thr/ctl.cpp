@@ -1,10 +1,13 @@
 #include "thr/ctl.h"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
 
 #include "thr/client.h"
+#include "thr/ctl_format.h"
 #include "thr/exit_codes.h"
-#include "thr/iso_time.h"
 #include "thr/socket_path.h"
 
 namespace thr {
@@ -12,75 +15,6 @@ namespace {
 
 // How often a waiting thrctl checks that the daemon is still alive.
 constexpr Duration kLivenessInterval{3'000};
-
-// "3s ago", "in 2s", "-": times relative to now, for people.
-std::string Relative(const nlohmann::json& iso) {
-  if (!iso.is_string()) return "-";
-  auto t = ParseIsoUtc(iso.get<std::string>());
-  if (!t) return "?";
-  auto delta =
-      std::chrono::duration_cast<std::chrono::milliseconds>(*t - std::chrono::system_clock::now());
-  bool future = delta.count() > 0;
-  Duration magnitude(future ? delta.count() : -delta.count());
-  // Whole seconds read better than "1s250ms" in a table.
-  if (magnitude >= Duration(1000)) magnitude = Duration(magnitude.count() / 1000 * 1000);
-  if (magnitude == Duration(0)) return "now";
-  std::string text = FormatDuration(magnitude);
-  return future ? "in " + text : text + " ago";
-}
-
-// Replies come from another process: read them without ever throwing on a wrong type.
-const nlohmann::json& Member(const nlohmann::json& object, const char* key) {
-  static const nlohmann::json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string Text(const nlohmann::json& object, const char* key, const char* fallback) {
-  const nlohmann::json& v = Member(object, key);
-  return v.is_string() ? v.get<std::string>() : fallback;
-}
-
-bool Flag(const nlohmann::json& object, const char* key) {
-  const nlohmann::json& v = Member(object, key);
-  return v.is_boolean() && v.get<bool>();
-}
-
-const nlohmann::json& Jobs(const nlohmann::json& reply) {
-  static const nlohmann::json kEmpty = nlohmann::json::array();
-  const nlohmann::json& jobs = Member(reply, "jobs");
-  return jobs.is_array() ? jobs : kEmpty;
-}
-
-std::string Cell(const nlohmann::json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return "-";
-  return v.dump();
-}
-
-void PrintStatus(const nlohmann::json& reply, std::FILE* out) {
-  std::vector<std::vector<std::string>> rows = {
-      {"NAME", "TASK", "STATE", "RUNS", "FAILED", "MISSED", "LAST", "NEXT"}};
-  for (const auto& job : Jobs(reply)) {
-    rows.push_back({Cell(Member(job, "name")), Cell(Member(job, "task")),
-                    Cell(Member(job, "state")), Cell(Member(job, "runs")),
-                    Cell(Member(job, "failures")), Cell(Member(job, "missed")),
-                    Relative(Member(job, "last_run")), Relative(Member(job, "next_run"))});
-  }
-  std::vector<size_t> width(rows[0].size(), 0);
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
-    }
-    std::fprintf(out, "%s\n", line.c_str());
-  }
-}
 
 void PrintControl(const nlohmann::json& reply, std::FILE* out, std::FILE* err) {
   for (const auto& job : Jobs(reply)) {
@@ -170,6 +104,7 @@ bool WaitsForJobs(const std::string& command) {
 
 nlohmann::json BuildRequest(const CtlOptions& options) {
   nlohmann::json request = {{"cmd", options.command}};
+  if (options.command == "show" && options.lines) request["lines"] = *options.lines;
   if (options.command == "logs") {
     request["job"] = options.jobs.empty() ? "" : options.jobs.front();
     if (options.lines) request["lines"] = *options.lines;
@@ -190,8 +125,15 @@ nlohmann::json BuildRequest(const CtlOptions& options) {
 
 void PrintReply(const std::string& command, const nlohmann::json& reply, std::FILE* out,
                 std::FILE* err) {
+  PrintReply(command, reply, FormatOptions{WallClock::now(), false}, out, err);
+}
+
+void PrintReply(const std::string& command, const nlohmann::json& reply,
+                const FormatOptions& options, std::FILE* out, std::FILE* err) {
   if (command == "status") {
-    PrintStatus(reply, out);
+    std::fputs(FormatStatus(reply, options).c_str(), out);
+  } else if (command == "show") {
+    std::fputs(FormatShow(reply, options).c_str(), out);
   } else if (command == "logs") {
     const nlohmann::json& lines = Member(reply, "lines");
     if (lines.is_array()) {
@@ -236,9 +178,12 @@ int RunCtl(const CtlOptions& options) {
     std::fprintf(stdout, "%s\n", reply.dump().c_str());
     if (!result.ok()) std::fprintf(stderr, "thrctl: %s\n", result.message().c_str());
   } else {
-    PrintReply(options.command, reply, stdout, stderr);
+    FormatOptions format{WallClock::now(),
+                         ColorWanted(isatty(STDOUT_FILENO) == 1, std::getenv("NO_COLOR"))};
+    PrintReply(options.command, reply, format, stdout, stderr);
     // Control commands name each failed job themselves; others print the one error.
-    bool per_job = !Jobs(reply).empty() && options.command != "status" && options.command != "wait";
+    bool per_job = !Jobs(reply).empty() && options.command != "status" &&
+                   options.command != "wait" && options.command != "show";
     if (!result.ok() && !per_job) std::fprintf(stderr, "thrctl: %s\n", result.message().c_str());
   }
   return result.ok() ? kExitOk : kExitFailed;

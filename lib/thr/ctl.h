@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "thr/ctl_format.h"
 #include "thr/duration.h"
 
 namespace thr {
@@ -22,7 +23,7 @@ struct CtlOptions {
   std::vector<std::string> jobs;
   bool all = false;
   bool freeze = false;
-  std::optional<size_t> lines;       // logs -n
+  std::optional<size_t> lines;       // logs -n, show -n
   std::string wait_state;            // wait --state
   std::optional<Duration> wait_for;  // wait --for
 };
@@ -34,7 +35,10 @@ bool WaitsForJobs(const std::string& command);
 // The request line's object for `options`.
 nlohmann::json BuildRequest(const CtlOptions& options);
 
-// For people: writes the reply of `command` to `out`, and failures to `err`.
+// For people: writes the reply of `command` to `out`, and failures to `err`. Without
+// `options`: relative to the current time, no colour.
+void PrintReply(const std::string& command, const nlohmann::json& reply,
+                const FormatOptions& options, std::FILE* out, std::FILE* err);
 void PrintReply(const std::string& command, const nlohmann::json& reply, std::FILE* out,
                 std::FILE* err);
 

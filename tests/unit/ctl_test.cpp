@@ -71,6 +71,13 @@ TEST_CASE("Ctl: BuildRequest gives each command's request shape") {
     CHECK(BuildRequest(Command("logs", {"tick"})) ==
           nlohmann::json{{"cmd", "logs"}, {"job", "tick"}});
   }
+  SUBCASE("show with and without -n") {
+    CHECK(BuildRequest(Command("show", {"a", "b"})) ==
+          nlohmann::json{{"cmd", "show"}, {"jobs", {"a", "b"}}});
+    CtlOptions options = Command("show", {"a"});
+    options.lines = 3;
+    CHECK(BuildRequest(options) == nlohmann::json{{"cmd", "show"}, {"jobs", {"a"}}, {"lines", 3}});
+  }
   SUBCASE("ping") { CHECK(BuildRequest(Command("ping")) == nlohmann::json{{"cmd", "ping"}}); }
 }
 
@@ -79,15 +86,14 @@ TEST_CASE("Ctl: stop, kill and restart wait for jobs; the others answer at once"
     CAPTURE(command);
     CHECK(WaitsForJobs(command));
   }
-  for (const std::string command : {"pause", "resume", "start", "status", "logs", "ping"}) {
+  for (const std::string command : {"pause", "resume", "start", "status", "show", "logs", "ping"}) {
     CAPTURE(command);
     CHECK_FALSE(WaitsForJobs(command));
   }
 }
 
-TEST_CASE("Ctl: a status reply prints as a table with a header") {
-  using std::chrono::seconds;
-  auto now = std::chrono::system_clock::now();
+TEST_CASE("Ctl: status and show replies print through ctl_format on the given clock") {
+  auto now = *ParseIsoUtc("2026-11-26T07:30:00.000Z");
   nlohmann::json reply = {{"ok", true},
                           {"jobs",
                            {{{"name", "tick"},
@@ -96,47 +102,30 @@ TEST_CASE("Ctl: a status reply prints as a table with a header") {
                              {"runs", 12},
                              {"failures", 0},
                              {"missed", 1},
-                             {"last_run", FormatIsoUtc(now - seconds(30))},
-                             {"next_run", FormatIsoUtc(now + seconds(60))},
-                             {"pid", nullptr}},
-                            {{"name", "a-much-longer-name"},
-                             {"task", "exec"},
-                             {"state", "stopped"},
-                             {"runs", 0},
-                             {"failures", 0},
-                             {"missed", 0},
-                             {"last_run", nullptr},
-                             {"next_run", nullptr},
-                             {"pid", nullptr}}}}};
+                             {"last_run", "2026-11-26T07:29:30.000Z"},
+                             {"next_run", "2026-11-26T07:31:00.000Z"},
+                             {"pid", nullptr},
+                             {"last_error", nullptr}}}}};
+  for (bool color : {false, true}) {
+    CAPTURE(color);
+    FormatOptions options{now, color};
+    test::TmpFile out, err;
+    PrintReply("status", reply, options, out.get(), err.get());
+    CHECK(out.Contents() == FormatStatus(reply, options));
+    CHECK(err.Contents().empty());
+    test::TmpFile show_out, show_err;
+    PrintReply("show", reply, options, show_out.get(), show_err.get());
+    CHECK(show_out.Contents() == FormatShow(reply, options));
+    CHECK(show_err.Contents().empty());
+  }
+  // Without options: the current time and no colour, ever.
   test::TmpFile out, err;
   PrintReply("status", reply, out.get(), err.get());
-  CHECK(err.Contents().empty());
-
   std::vector<std::string> lines = Lines(out.Contents());
-  REQUIRE(lines.size() == 3);
+  REQUIRE(lines.size() == 2);
   CHECK(Words(lines[0]) == std::vector<std::string>{"NAME", "TASK", "STATE", "RUNS", "FAILED",
-                                                    "MISSED", "LAST", "NEXT"});
-  CHECK(lines[0].rfind("NAME", 0) == 0);
-
-  std::vector<std::string> tick = Words(lines[1]);
-  REQUIRE(tick.size() == 10);  // LAST and NEXT are two words each: "30s ago", "in 59s"
-  CHECK(tick[0] == "tick");
-  CHECK(tick[1] == "timestamp");
-  CHECK(tick[2] == "running");
-  CHECK(tick[3] == "12");
-  CHECK(tick[4] == "0");
-  CHECK(tick[5] == "1");
-  // Relative times, loosely: the exact seconds depend on when this line runs.
-  CHECK(tick[6].back() == 's');
-  CHECK(tick[7] == "ago");
-  CHECK(tick[8] == "in");
-
-  CHECK(Words(lines[2]) ==
-        std::vector<std::string>{"a-much-longer-name", "exec", "stopped", "0", "0", "0", "-", "-"});
-  // Columns line up: each column starts at the same offset in every line.
-  CHECK(lines[0].find("TASK") == lines[1].find("timestamp"));
-  CHECK(lines[0].find("TASK") == lines[2].find("exec"));
-  CHECK(lines[0].find("STATE") == lines[2].find("stopped"));
+                                                    "MISSED", "LAST", "NEXT", "ERROR"});
+  CHECK(out.Contents().find('\x1b') == std::string::npos);
 }
 
 TEST_CASE("Ctl: a control reply prints each job, saying already for a no-op") {

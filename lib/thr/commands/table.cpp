@@ -4,12 +4,13 @@
 namespace thr {
 
 extern const CommandDef kStatusCommand, kPauseCommand, kResumeCommand, kStopCommand, kKillCommand,
-    kStartCommand, kRestartCommand, kLogsCommand, kReloadCommand, kWaitCommand, kPingCommand;
+    kStartCommand, kRestartCommand, kLogsCommand, kReloadCommand, kWaitCommand, kPingCommand,
+    kShowCommand;
 
 namespace {
 const CommandDef* const kCommands[] = {
     &kStatusCommand,  &kPauseCommand, &kResumeCommand, &kStopCommand, &kKillCommand, &kStartCommand,
-    &kRestartCommand, &kLogsCommand,  &kReloadCommand, &kWaitCommand, &kPingCommand,
+    &kRestartCommand, &kLogsCommand,  &kReloadCommand, &kWaitCommand, &kPingCommand, &kShowCommand,
 };
 }  // namespace
 

@@ -11,7 +11,7 @@ namespace {
 
 TEST_CASE("Commands: FindCommand finds every command by its wire name") {
   for (const std::string name :
-       {"status", "pause", "resume", "stop", "kill", "start", "restart", "logs", "ping"}) {
+       {"status", "show", "pause", "resume", "stop", "kill", "start", "restart", "logs", "ping"}) {
     CAPTURE(name);
     const CommandDef* def = FindCommand(name);
     REQUIRE(def != nullptr);

@@ -1,0 +1,60 @@
+// show JOB... [-n N]: each job in detail, for `thrctl show` (like `systemctl status`): its
+// status entry plus its settings and its last few output lines. Reads snapshots only; never
+// waits on a job's thread.
+#include "thr/commands/command.h"
+#include "thr/commands/job_json.h"
+#include "thr/supervisor.h"
+
+namespace thr {
+namespace {
+
+// Enough to see what a job is doing now without flooding the terminal; -n asks for more.
+constexpr size_t kDefaultShowLines = 10;
+
+nlohmann::json ShowJson(const Job& job, size_t lines) {
+  nlohmann::json entry = InfoJson(job.Info());
+  entry["settings"] = SettingsJson(job.spec());
+  entry["log"] = job.log().Tail(lines);
+  return entry;
+}
+
+Status HandleShow(CommandContext& ctx, const nlohmann::json& request, nlohmann::json* result) {
+  std::vector<std::string> names;
+  if (Status s = JobNames(request, &names); !s.ok()) return s;
+  size_t lines = kDefaultShowLines;
+  if (auto it = request.find("lines"); it != request.end()) {
+    if (!it->is_number_unsigned())
+      return Status::BadRequest("\"lines\" must be a non-negative integer");
+    lines = it->get<size_t>();
+  }
+  if (names.empty()) {
+    std::vector<JobInfo> infos;
+    if (Status s = ctx.supervisor.Snapshot({}, &infos); !s.ok()) return s;
+    for (const JobInfo& info : infos) names.push_back(info.name);
+  }
+
+  nlohmann::json jobs = nlohmann::json::array();
+  Status first_error;
+  std::string messages;
+  for (const std::string& name : names) {
+    // A job removed by a reload since the listing above is reported as unknown, as it is now.
+    std::shared_ptr<Job> job = ctx.supervisor.Find(name);
+    if (!job) {
+      Status s = Status::UnknownJob(name);
+      if (first_error.ok()) first_error = s;
+      messages += (messages.empty() ? "" : "; ") + s.message();
+      continue;
+    }
+    jobs.push_back(ShowJson(*job, lines));
+  }
+  (*result)["jobs"] = std::move(jobs);
+  if (first_error.ok()) return first_error;
+  return Status::FromCode(first_error.code(), messages);
+}
+
+}  // namespace
+
+extern const CommandDef kShowCommand = {"show", "jobs in detail: settings, schedule, recent output",
+                                        HandleShow};
+
+}  // namespace thr
