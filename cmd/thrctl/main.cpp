@@ -105,9 +105,16 @@ int main(int argc, char** argv) {
   }
   CLI::App* logs = app.add_subcommand("logs", "print a job's recent output lines, oldest first");
   logs->add_option("JOB", options.jobs, "job name")->required()->expected(1);
+  logs->add_flag("-f,--follow", options.follow,
+                 "then print new lines as they come, until the job is removed or thrd stops");
   logs->add_option("-n,--lines", options.lines, "only the last N lines")
       ->check(CLI::NonNegativeNumber);
-  logs->footer(Footer({"thrctl logs sync -n 20"}));
+  logs->footer(Footer({"thrctl logs sync -n 20", "thrctl logs -f tick"}));
+  CLI::App* events = app.add_subcommand(
+      "events", "stream state changes and run ends as they happen, until thrd stops");
+  events->add_option("JOB", options.jobs, "only these jobs (default: every job)");
+  events->footer(
+      Footer({"thrctl events", "thrctl --json events sync | jq -c 'select(.type == \"run\")'"}));
   std::string wait_for_text;
   CLI::App* wait = app.add_subcommand(
       "wait", "wait until every named job is in STATE: exit 0, or 1 when --for passes first");

@@ -108,6 +108,7 @@ nlohmann::json BuildRequest(const CtlOptions& options) {
   if (options.command == "logs") {
     request["job"] = options.jobs.empty() ? "" : options.jobs.front();
     if (options.lines) request["lines"] = *options.lines;
+    if (options.follow) request["follow"] = true;
     return request;
   }
   if (options.all) {
@@ -155,6 +156,51 @@ void PrintReply(const std::string& command, const nlohmann::json& reply,
   }
 }
 
+std::string FormatEvent(const nlohmann::json& e) {
+  std::string line = Text(e, "time", "?") + "  " + Text(e, "job", "?") + "  ";
+  if (Text(e, "type", "") == "state") {
+    return line + Text(e, "from", "?") + " -> " + Text(e, "to", "?");
+  }
+  line += Flag(e, "ok") ? "run ok" : "run failed";
+  const nlohmann::json& ms = Member(e, "duration_ms");
+  if (ms.is_number_integer()) line += " in " + FormatDuration(Duration(ms.get<int64_t>()));
+  if (!Flag(e, "ok")) line += ": " + Text(e, "error", "?");
+  return line;
+}
+
+namespace {
+
+// events and logs -f: pushed lines until the final reply (the one with "ok"). Quiet periods
+// are fine as long as thrd answers pings; --timeout bounds only connecting.
+Status ReceiveStream(const CtlOptions& options, Client& client, nlohmann::json* reply) {
+  while (true) {
+    nlohmann::json item;
+    if (Status s = AwaitSlowReply(client, &item); !s.ok()) return s;
+    if (item.is_object() && item.contains("ok")) {
+      *reply = std::move(item);
+      return Status::Ok();
+    }
+    if (options.command == "events") {
+      const nlohmann::json& event = Member(item, "event");
+      if (!event.is_object()) continue;  // {"subscribed": true} and the like
+      std::string text = options.json ? event.dump() : FormatEvent(event);
+      std::fprintf(stdout, "%s\n", text.c_str());
+    } else if (options.json) {
+      std::fprintf(stdout, "%s\n", item.dump().c_str());
+    } else {
+      const nlohmann::json& dropped = Member(item, "dropped");
+      if (dropped.is_number_unsigned()) {
+        std::fprintf(stderr, "thrctl: %s lines dropped (this reader fell behind)\n",
+                     dropped.dump().c_str());
+      }
+      PrintReply("logs", item, stdout, stderr);
+    }
+    std::fflush(stdout);  // a pipe reader sees each line as it comes
+  }
+}
+
+}  // namespace
+
 int RunCtl(const CtlOptions& options) {
   std::string path = ResolveClientSocket(options.socket);
   std::unique_ptr<Client> client;
@@ -164,8 +210,12 @@ int RunCtl(const CtlOptions& options) {
   }
   nlohmann::json reply;
   Status s = client->Send(BuildRequest(options));
+  const bool streaming =
+      options.command == "events" || (options.command == "logs" && options.follow);
   if (s.ok()) {
-    if (WaitsForJobs(options.command) && !options.timeout) {
+    if (streaming) {
+      s = ReceiveStream(options, *client, &reply);
+    } else if (WaitsForJobs(options.command) && !options.timeout) {
       s = AwaitSlowReply(*client, &reply);
     } else {
       s = client->Receive(connect_timeout, &reply);
@@ -174,6 +224,15 @@ int RunCtl(const CtlOptions& options) {
   if (!s.ok()) return Fail(options, s, kExitUnreachable);
 
   Status result = ReplyStatus(reply);
+  if (streaming) {
+    if (!result.ok()) {
+      if (options.json) std::fprintf(stdout, "%s\n", reply.dump().c_str());
+      std::fprintf(stderr, "thrctl: %s\n", result.message().c_str());
+      return kExitFailed;
+    }
+    std::fprintf(stderr, "thrctl: %s\n", Text(reply, "end", "end of stream").c_str());
+    return kExitOk;
+  }
   if (options.json) {
     std::fprintf(stdout, "%s\n", reply.dump().c_str());
     if (!result.ok()) std::fprintf(stderr, "thrctl: %s\n", result.message().c_str());

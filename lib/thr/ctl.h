@@ -24,6 +24,7 @@ struct CtlOptions {
   bool all = false;
   bool freeze = false;
   std::optional<size_t> lines;       // logs -n, show -n
+  bool follow = false;               // logs -f
   std::string wait_state;            // wait --state
   std::optional<Duration> wait_for;  // wait --for
 };
@@ -31,6 +32,9 @@ struct CtlOptions {
 // True for commands whose reply waits for threads to end (stop, kill, restart): without an
 // explicit --timeout, thrctl waits as long as the daemon answers pings.
 bool WaitsForJobs(const std::string& command);
+
+// "2026-11-26T13:30:00.123Z  sync  running -> paused" / "...  sync  run failed in 2s: ...".
+std::string FormatEvent(const nlohmann::json& event);
 
 // The request line's object for `options`.
 nlohmann::json BuildRequest(const CtlOptions& options);

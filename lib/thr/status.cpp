@@ -7,7 +7,7 @@
 namespace thr {
 namespace {
 
-constexpr std::array<std::pair<Status::Code, std::string_view>, 11> kCodeNames = {{
+constexpr std::array<std::pair<Status::Code, std::string_view>, 12> kCodeNames = {{
     {Status::Code::kOk, "ok"},
     {Status::Code::kInvalidConfig, "invalid_config"},
     {Status::Code::kBadRequest, "bad_request"},
@@ -15,6 +15,7 @@ constexpr std::array<std::pair<Status::Code, std::string_view>, 11> kCodeNames =
     {Status::Code::kUnknownJob, "unknown_job"},
     {Status::Code::kRefused, "refused"},
     {Status::Code::kTooLarge, "too_large"},
+    {Status::Code::kTooSlow, "too_slow"},
     {Status::Code::kUnavailable, "unavailable"},
     {Status::Code::kTimeout, "timeout"},
     {Status::Code::kIo, "io_error"},

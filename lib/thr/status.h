@@ -17,6 +17,7 @@ class Status {
     kUnknownJob,      // no such job
     kRefused,         // the transition is refused by the state table
     kTooLarge,        // a request line over the limit
+    kTooSlow,         // a streaming reader fell too far behind and was cut off
     kUnavailable,     // the daemon cannot be reached (client side)
     kTimeout,         // no answer in time (client side)
     kIo,              // a system call failed
@@ -31,6 +32,7 @@ class Status {
   static Status UnknownJob(std::string_view name);
   static Status Refused(std::string msg) { return {Code::kRefused, std::move(msg)}; }
   static Status TooLarge(std::string msg) { return {Code::kTooLarge, std::move(msg)}; }
+  static Status TooSlow(std::string msg) { return {Code::kTooSlow, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
   static Status Timeout(std::string msg) { return {Code::kTimeout, std::move(msg)}; }
   // "what: strerror(err)".

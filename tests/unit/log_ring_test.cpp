@@ -62,3 +62,40 @@ TEST_CASE("LogRing: appends from several threads are all counted") {
 
 }  // namespace
 }  // namespace thr
+
+namespace thr {
+namespace {
+
+TEST_CASE("LogRing: Wait returns the lines after a position, and what the ring lost") {
+  LogRing ring(3);
+  for (const char* line : {"1", "2", "3", "4", "5"}) ring.Append(line);
+  std::vector<std::string> lines;
+  uint64_t next = 0, dropped = 0;
+  auto now = std::chrono::steady_clock::now();
+  CHECK(ring.Wait(3, now, &lines, &next, &dropped) == LogRing::Follow::kLines);
+  CHECK(lines == std::vector<std::string>{"4", "5"});
+  CHECK(next == 5);
+  CHECK(dropped == 0);
+  CHECK(ring.Wait(0, now, &lines, &next, &dropped) == LogRing::Follow::kLines);
+  CHECK(lines == std::vector<std::string>{"3", "4", "5"});
+  CHECK(dropped == 2);
+  CHECK(ring.Wait(5, now, &lines, &next, &dropped) == LogRing::Follow::kTimeout);
+  CHECK(lines.empty());
+}
+
+TEST_CASE("LogRing: a follower is woken by Append and ended by Close") {
+  LogRing ring(10);
+  std::vector<std::string> lines;
+  uint64_t next = 0, dropped = 0;
+  auto soon = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::thread writer([&] { ring.Append("x"); });
+  CHECK(ring.Wait(0, soon, &lines, &next, &dropped) == LogRing::Follow::kLines);
+  writer.join();
+  CHECK(lines == std::vector<std::string>{"x"});
+  std::thread closer([&] { ring.Close(); });
+  CHECK(ring.Wait(next, soon, &lines, &next, &dropped) == LogRing::Follow::kClosed);
+  closer.join();
+}
+
+}  // namespace
+}  // namespace thr

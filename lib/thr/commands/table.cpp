@@ -5,12 +5,13 @@ namespace thr {
 
 extern const CommandDef kStatusCommand, kPauseCommand, kResumeCommand, kStopCommand, kKillCommand,
     kStartCommand, kRestartCommand, kLogsCommand, kReloadCommand, kWaitCommand, kPingCommand,
-    kShowCommand;
+    kShowCommand, kEventsCommand;
 
 namespace {
 const CommandDef* const kCommands[] = {
-    &kStatusCommand,  &kPauseCommand, &kResumeCommand, &kStopCommand, &kKillCommand, &kStartCommand,
-    &kRestartCommand, &kLogsCommand,  &kReloadCommand, &kWaitCommand, &kPingCommand, &kShowCommand,
+    &kStatusCommand, &kPauseCommand,   &kResumeCommand, &kStopCommand,   &kKillCommand,
+    &kStartCommand,  &kRestartCommand, &kLogsCommand,   &kReloadCommand, &kWaitCommand,
+    &kPingCommand,   &kShowCommand,    &kEventsCommand,
 };
 }  // namespace
 
