@@ -82,19 +82,20 @@ _thrctl() {
     if [[ $cur == -* ]]; then
       words=$global
     else
-      words="status show pause resume stop kill start restart logs wait reload ping"
+      words="status show pause resume stop kill start restart logs events wait reload ping"
     fi
   elif [[ $cur == -* ]]; then
     case $cmd in
       pause) words="--all --freeze" ;;
       resume | stop | kill | start | restart) words="--all" ;;
-      logs | show) words="-n --lines" ;;
+      logs) words="-n --lines -f --follow" ;;
+      show) words="-n --lines" ;;
       wait) words="--state --for" ;;
     esac
     words+=" -s --socket --json --timeout --help"
   else
     case $cmd in
-      status | show | pause | resume | stop | kill | start | restart | wait)
+      status | show | pause | resume | stop | kill | start | restart | wait | events)
         ((all)) && return 0  # --all excludes names
         ;;
       logs)
