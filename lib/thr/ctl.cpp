@@ -85,10 +85,13 @@ Status AwaitSlowReply(Client& client, nlohmann::json* reply) {
   }
 }
 
+// thrd could not be reached (exit 3). With --json, the object says so with code "unavailable"
+// whatever the cause (no socket, refused, no answer in time): docs/json.md promises scripts one
+// code for exit 3; the message says which cause and names the path.
 int Fail(const CtlOptions& options, const Status& status, int code) {
   if (options.json) {
     nlohmann::json reply = {
-        {"ok", false}, {"error", {{"code", status.code_name()}, {"message", status.message()}}}};
+        {"ok", false}, {"error", {{"code", "unavailable"}, {"message", status.message()}}}};
     std::fprintf(stdout, "%s\n", reply.dump().c_str());
   }
   std::fprintf(stderr, "thrctl: %s\n", status.message().c_str());

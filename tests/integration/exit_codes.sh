@@ -50,6 +50,8 @@ expect_contains "pause a nosuchjob b: stderr names the unknown one" nosuchjob "$
 expect_eq "pause a nosuchjob b: a paused" paused "$(job_state a)"
 expect_eq "pause a nosuchjob b: b paused" paused "$(job_state b)"
 expect_eq "pause a nosuchjob b: c untouched" running "$(job_state c)"
+expect_eq "pause a nosuchjob b: each valid name's result on its own line on stdout" \
+  $'a: paused\nb: paused' "$CTL_OUT"
 if [[ "$CTL_ERR" == *"job a"* || "$CTL_ERR" == *"job b"* ]]; then
   fail "stderr blames a valid job: $CTL_ERR"
 else
@@ -193,6 +195,21 @@ fi
 ctl_at "$TMPD/silent.sock" --json --timeout 300ms status
 expect_eq "silent daemon, --json status: exit" 3 "$CTL_RC"
 expect_true "silent daemon, --json status: stdout is a JSON object" is_json_object "$CTL_OUT"
+expect_eq "silent daemon, --json status: code" unavailable "$(json_get 'd["error"]["code"]' "$CTL_OUT")"
+expect_contains "silent daemon, --json status: message names the path" "$TMPD/silent.sock" \
+  "$(json_get 'd["error"]["message"]' "$CTL_OUT")"
+# No --timeout: the default 10s bounds the reply of a command that answers at once. One real
+# 10 s wait; the upper bound is scaled, the lower one is not (thrctl's own clock).
+limit_ms=$(scaled_ms 20)
+ctl_at "$TMPD/silent.sock" ping
+expect_eq "silent daemon, ping with the default timeout: exit" 3 "$CTL_RC"
+expect_contains "silent daemon, default timeout: stderr names the path" "$TMPD/silent.sock" "$CTL_ERR"
+expect_contains "silent daemon, default timeout: stderr says 10s" "within 10s" "$CTL_ERR"
+if ((CTL_MS >= 9900 && CTL_MS < limit_ms)); then
+  pass "silent daemon: thrctl gave up after the default 10s (${CTL_MS} ms)"
+else
+  fail "silent daemon: thrctl gave up after ${CTL_MS} ms, expected 9900..${limit_ms} ms"
+fi
 # stop without --timeout waits as long as the daemon answers pings on a second connection;
 # this one answers nothing, so thrctl gives up (a liveness check every few seconds, each
 # bounded by the default 10s): exit 3, not a hang.

@@ -37,7 +37,8 @@ Status HandleWait(CommandContext& ctx, const nlohmann::json& request, nlohmann::
   while (true) {
     uint64_t seen = watch.version();  // before looking: a change after it wakes us
     std::vector<JobInfo> infos;
-    if (Status s = ctx.supervisor.Snapshot(names, &infos); !s.ok()) return s;
+    // An unknown name fails the wait at once; the known jobs are still listed, as status does.
+    Status known = ctx.supervisor.Snapshot(names, &infos);
     std::string pending;
     nlohmann::json jobs = nlohmann::json::array();
     for (const JobInfo& info : infos) {
@@ -48,6 +49,7 @@ Status HandleWait(CommandContext& ctx, const nlohmann::json& request, nlohmann::
       }
     }
     (*result)["jobs"] = std::move(jobs);
+    if (!known.ok()) return known;
     if (pending.empty()) return Status::Ok();
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
