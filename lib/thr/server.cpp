@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 
@@ -19,6 +20,9 @@
 
 namespace thr {
 namespace {
+
+// How long shutdown lets connections finish their last reply.
+constexpr std::chrono::seconds kReplyGrace{2};
 
 Status MakeAddress(const std::string& path, sockaddr_un* addr) {
   *addr = {};
@@ -215,6 +219,7 @@ void Server::ServeConnection(Connection* conn) {
   std::lock_guard<std::mutex> lock(mu_);
   ::shutdown(fd, SHUT_RDWR);
   conn->done = true;
+  done_cv_.notify_all();
 }
 
 void Server::Shutdown() {
@@ -229,8 +234,19 @@ void Server::Shutdown() {
     accept_thread_.join();
   }
   {
-    // Wake connection threads blocked in read(); one inside a handler finishes it first.
-    std::lock_guard<std::mutex> lock(mu_);
+    // Wake connection threads blocked in read(), but let one inside a handler (a stream
+    // ending at shutdown, a stop) still send its reply; then, after a grace, cut off whoever
+    // is left, such as a stream blocked writing to a client that does not read.
+    std::unique_lock<std::mutex> lock(mu_);
+    for (Connection& conn : connections_) {
+      if (!conn.done) ::shutdown(conn.fd.get(), SHUT_RD);
+    }
+    done_cv_.wait_for(lock, kReplyGrace, [this] {
+      for (const Connection& conn : connections_) {
+        if (!conn.done) return false;
+      }
+      return true;
+    });
     for (Connection& conn : connections_) {
       if (!conn.done) ::shutdown(conn.fd.get(), SHUT_RDWR);
     }

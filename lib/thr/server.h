@@ -2,6 +2,7 @@
 // chokepoint that turns a request line into a reply.
 #pragma once
 
+#include <condition_variable>
 #include <list>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -61,6 +62,7 @@ class Server {
   UniqueFd wake_fd_;  // eventfd: wakes the accept loop for shutdown
   std::thread accept_thread_;
   std::mutex mu_;
+  std::condition_variable done_cv_;    // a connection became done
   std::list<Connection> connections_;  // guarded by mu_
   bool shutting_down_ = false;         // guarded by mu_
 };

@@ -16,6 +16,7 @@ start_thrd -c "$CFG"
 wait_until 10 eval '[[ "$(job_field slow pid 2>/dev/null)" =~ ^[0-9]+$ ]]' || die "slow never started its run"
 
 reloads() { grep -c 'reload: unchanged' "$THRD_ERR" || true; }
+# shellcheck disable=SC2034 # read inside the eval below
 r0=$(reloads)
 slow_config 2h
 "$THRCTL" -s "$SOCK" reload >"$TMPD/reload.out" 2>&1 &
@@ -45,6 +46,7 @@ log "-- SIGTERM while a reload waits for a slow stop"
 ctl_ok start slow  # the kill above was kept as a decision: slow came back stopped
 wait_until 10 eval '[[ "$(job_field slow pid 2>/dev/null)" =~ ^[0-9]+$ ]]' || die "slow never ran again"
 slow_config 3h
+# shellcheck disable=SC2034 # read inside the eval below
 r0=$(reloads)
 "$THRCTL" -s "$SOCK" reload >"$TMPD/reload2.out" 2>&1 &
 bg_track $!

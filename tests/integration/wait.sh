@@ -17,6 +17,7 @@ expect_eq "already running: each job named" $'a: running\nb: running' "$CTL_OUT"
 
 log "-- a wait that another client satisfies"
 waits_seen() { grep -c 'dispatch wait' "$THRD_ERR" || true; }
+# shellcheck disable=SC2034 # read inside the eval below
 seen=$(waits_seen)
 "$THRCTL" -s "$SOCK" wait a b --state paused --for 30s >"$TMPD/w.out" 2>"$TMPD/w.err" &
 waiter=$!
