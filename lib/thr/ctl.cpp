@@ -90,8 +90,8 @@ Status AwaitSlowReply(Client& client, nlohmann::json* reply) {
 // code for exit 3; the message says which cause and names the path.
 int Fail(const CtlOptions& options, const Status& status, int code) {
   if (options.json) {
-    nlohmann::json reply = {
-        {"ok", false}, {"error", {{"code", "unavailable"}, {"message", status.message()}}}};
+    nlohmann::json reply = {{"ok", false},
+                            {"error", {{"code", "unavailable"}, {"message", status.message()}}}};
     std::fprintf(stdout, "%s\n", reply.dump().c_str());
   }
   std::fprintf(stderr, "thrctl: %s\n", status.message().c_str());

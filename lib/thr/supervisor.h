@@ -98,7 +98,7 @@ class Supervisor {
   // Commands hold it shared while they change states; reload and shutdown hold it alone, so a
   // command never acts on a job that a reload is replacing.
   std::shared_mutex change_mu_;
-  std::mutex reload_mu_;  // one reload at a time, across its unlocked middle phase
+  std::mutex reload_mu_;    // one reload at a time, across its unlocked middle phase
   bool shut_down_ = false;  // guarded by change_mu_
   mutable std::shared_mutex mu_;
   std::vector<std::shared_ptr<Job>> jobs_;  // guarded by mu_, config order

@@ -148,40 +148,7 @@ expect_eq "THRD_SOCKET pointing nowhere: exit" 3 "$rc"
 expect_contains "THRD_SOCKET pointing nowhere: names the path" "$TMPD/env.sock" "$(cat "$TMPD/env.err")"
 
 # A socket file nobody listens on, made by python (bound, then closed without unlink).
-"$PY" -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(sys.argv[1])
-s.close()' "$TMPD/stale.sock"
-[[ -S "$TMPD/stale.sock" ]] || die "could not make a stale socket"
-unreachable "stale socket (python)" "$TMPD/stale.sock"
-
-# A regular file where the socket should be.
-: >"$TMPD/regular.sock"
-unreachable "a regular file, not a socket" "$TMPD/regular.sock"
-
-# A stale socket left by a SIGKILLed thrd.
-start_thrd -c "$CFG" -s "$TMPD/killed.sock"
-killed_pid=$THRD_PID
-kill -KILL "$killed_pid"
-wait "$killed_pid" 2>/dev/null || true
-[[ -S "$TMPD/killed.sock" ]] || die "SIGKILLed thrd left no socket file behind"
-unreachable "stale socket (SIGKILLed thrd)" "$TMPD/killed.sock"
-unreachable "stale socket (SIGKILLed thrd), stop" "$TMPD/killed.sock" stop a
-
-# A daemon that accepts and never answers: --timeout bounds the wait, exit 3.
-"$PY" -c '
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(sys.argv[1])
-s.listen(16)
-held = []
-while True:
-    c, _ = s.accept()
-    held.append(c)   # read nothing, answer nothing
-' "$TMPD/silent.sock" &
-bg_track $!
-wait_until 10 test -S "$TMPD/silent.sock" || die "silent server did not start"
+start_mute_socket "$TMPD/silent.sock"
 limit_ms=$(scaled_ms 5)
 ctl_at "$TMPD/silent.sock" --timeout 300ms ping
 expect_eq "silent daemon, --timeout 300ms: exit" 3 "$CTL_RC"

@@ -104,18 +104,7 @@ run_case status unreachable 3 "$TMPD/nothing.sock" status
 run_case stop unreachable 3 "$TMPD/nothing.sock" stop tick
 run_case wait unreachable 3 "$TMPD/nothing.sock" wait tick --state running
 # A socket that accepts and never answers: --timeout bounds the wait.
-"$PY" -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(sys.argv[1])
-s.listen(16)
-held = []
-while True:
-    c, _ = s.accept()
-    held.append(c)   # read nothing, answer nothing
-' "$TMPD/mute.sock" &
-bg_track $!
-wait_until 10 test -S "$TMPD/mute.sock" || die "mute server did not start"
+start_mute_socket "$TMPD/mute.sock"
 run_case status unreachable 3 "$TMPD/mute.sock" --timeout 300ms status
 run_case restart unreachable 3 "$TMPD/mute.sock" --timeout 300ms restart tick
 

@@ -154,6 +154,23 @@ terminate() {
 
 bg_track() { BG_PIDS+=("$1"); }
 
+# start_mute_socket PATH: a socket that accepts every connection and never reads or answers,
+# in the background (tracked); returns once it listens.
+start_mute_socket() {
+  "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(16)
+held = []
+while True:
+    c, _ = s.accept()
+    held.append(c)   # read nothing, answer nothing
+' "$1" &
+  bg_track $!
+  wait_until 10 test -S "$1" || die "mute socket $1 did not start"
+}
+
 # Pids of the processes (zombies included) whose process group is PGID, one a line.
 group_pids() { ps -e -o pid=,pgid= | awk -v g="$1" '$2 == g { print $1 }'; }
 # "pid stat comm" of every process of group PGID, one a line.
