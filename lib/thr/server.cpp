@@ -100,10 +100,22 @@ Status Server::SetAccess(unsigned mode, const std::string& group) {
     }
     gid = identity.gid;
   }
-  if (::chown(path_.c_str(), static_cast<uid_t>(-1), gid) != 0) {
+  // Through a descriptor of the very socket thrd bound, never by path: at a reload the path
+  // could meanwhile name a symlink or another file, which root must not chown or chmod.
+  UniqueFd file(::open(path_.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  struct stat st;
+  if (!file.valid()) return Status::Io("socket " + path_, errno);
+  if (::fstat(file.get(), &st) != 0) return Status::Io("stat " + path_, errno);
+  if (!S_ISSOCK(st.st_mode) || st.st_dev != bound_dev_ || st.st_ino != bound_ino_) {
+    return Status::Refused("socket " + path_ +
+                           " is no longer the socket thrd bound; access left unchanged");
+  }
+  if (::fchownat(file.get(), "", static_cast<uid_t>(-1), gid, AT_EMPTY_PATH) != 0) {
     return Status::Io("chown " + path_ + " to group " + (group.empty() ? "of thrd" : group), errno);
   }
-  if (::chmod(path_.c_str(), mode) != 0) return Status::Io("chmod " + path_, errno);
+  // fchmod does not take an O_PATH descriptor; its /proc link names the same inode.
+  std::string via_proc = "/proc/self/fd/" + std::to_string(file.get());
+  if (::chmod(via_proc.c_str(), mode) != 0) return Status::Io("chmod " + path_, errno);
   return Status::Ok();
 }
 
@@ -126,6 +138,15 @@ Status Server::Listen(const std::string& path, unsigned mode, const std::string&
   }
   // From here on the file is ours: remove it again on any failure.
   path_ = path;
+  struct stat bound;
+  if (::lstat(path.c_str(), &bound) != 0) {
+    Status s = Status::Io("stat " + path, errno);
+    ::unlink(path.c_str());
+    path_.clear();
+    return s;
+  }
+  bound_dev_ = bound.st_dev;
+  bound_ino_ = bound.st_ino;
   Status s = SetAccess(mode, group);
   if (s.ok() && ::listen(fd.get(), 128) != 0) s = Status::Io("listen " + path, errno);
   if (!s.ok()) {

@@ -2,6 +2,8 @@
 // chokepoint that turns a request line into a reply.
 #pragma once
 
+#include <sys/types.h>
+
 #include <condition_variable>
 #include <list>
 #include <mutex>
@@ -58,6 +60,8 @@ class Server {
 
   CommandContext ctx_;
   std::string path_;
+  dev_t bound_dev_ = 0;  // the socket file bind() made, so that SetAccess touches only it
+  ino_t bound_ino_ = 0;
   UniqueFd listen_fd_;
   UniqueFd wake_fd_;  // eventfd: wakes the accept loop for shutdown
   std::thread accept_thread_;

@@ -367,6 +367,32 @@ TEST_CASE("Server: Listen sets the socket file's mode, and SetAccess changes it"
   CHECK(Ping(h.path).ok());
 }
 
+TEST_CASE("Server: SetAccess never touches what replaced the socket file") {
+  ServerHarness h;
+  REQUIRE(h.server.Listen(h.path, 0600).ok());
+  std::string victim = h.dir.File("victim");
+  { std::ofstream(victim) << "x"; }
+  ::chmod(victim.c_str(), 0600);
+  std::string moved = h.dir.File("moved.sock");
+  REQUIRE(::rename(h.path.c_str(), moved.c_str()) == 0);
+
+  SUBCASE("a symlink to another file") {
+    REQUIRE(::symlink(victim.c_str(), h.path.c_str()) == 0);
+    Status s = h.server.SetAccess(0666, "");
+    CHECK_FALSE(s.ok());
+    CHECK(s.message().find(h.path) != std::string::npos);
+  }
+  SUBCASE("another file at the path") {
+    REQUIRE(::link(victim.c_str(), h.path.c_str()) == 0);
+    Status s = h.server.SetAccess(0666, "");
+    CHECK_FALSE(s.ok());
+    CHECK(s.message().find("no longer the socket thrd bound") != std::string::npos);
+  }
+  CHECK(ModeOf(victim) == 0600);
+  ::unlink(h.path.c_str());
+  REQUIRE(::rename(moved.c_str(), h.path.c_str()) == 0);  // the harness removes it at the end
+}
+
 TEST_CASE("Server: a socket group given as a gid is applied") {
   ServerHarness h;
   const gid_t gid = ::getgid();
