@@ -29,15 +29,8 @@
 setup deploy_manifests
 
 KUBECTL=${KUBECTL:-kubectl}
-skip() {
-  log "  SKIP  $*"
-  FINISHED=1
-  trap - EXIT
-  rm -rf "$TMPD"
-  exit 77
-}
-command -v "$KUBECTL" >/dev/null || skip "kubectl is not installed (Debian: apt-get install kubernetes-client)"
-"$PY" -c 'import yaml' 2>/dev/null || skip "PyYAML is not installed (Debian: apt-get install python3-yaml)"
+command -v "$KUBECTL" >/dev/null || skip_test "kubectl is not installed (Debian: apt-get install kubernetes-client)"
+"$PY" -c 'import yaml' 2>/dev/null || skip_test "PyYAML is not installed (Debian: apt-get install python3-yaml)"
 
 DEPLOY=$THRD_SOURCE_DIR/deploy
 # No cluster: a kubeconfig that does not exist, so nothing below can reach one by accident.

@@ -286,6 +286,16 @@ finish() {
   exit 0
 }
 
+# skip_test REASON: ends the test as skipped (exit 77, which CTest reports as such), saying
+# why; nothing has been started yet, so the temp dir is all there is to remove.
+skip_test() {
+  log "  SKIP  $*"
+  FINISHED=1
+  trap - EXIT
+  rm -rf "$TMPD"
+  exit 77
+}
+
 write_config() { printf '%s\n' "$2" >"$1"; }
 
 # start_thrd [ARGS...]: starts thrd in the background on $SOCK (unless ARGS give -s) with

@@ -14,13 +14,6 @@
 setup man_pages
 
 : "${THRD_BUILD_DIR:?THRD_BUILD_DIR must name the build dir (tests/integration/CMakeLists.txt sets it)}"
-skip() {
-  log "  SKIP  $*"
-  FINISHED=1
-  trap - EXIT
-  rm -rf "$TMPD"
-  exit 77
-}
 log "-- --help of each command shows an example"
 for cmd in status pause resume stop kill start restart logs reload ping; do
   out=$("$THRCTL" "$cmd" --help)
@@ -30,13 +23,13 @@ done
 expect_match "thrctl --help: examples" $'\nExamples:\n  \\$ thrctl ' "$("$THRCTL" --help)"
 expect_match "thrd --help: examples" $'\nExamples:\n  \\$ thrd ' "$("$THRD" --help)"
 
-command -v man >/dev/null || skip "man is not installed (Debian: apt-get install man-db)"
-command -v groff >/dev/null || skip "groff is not installed (Debian: apt-get install groff-base)"
+command -v man >/dev/null || skip_test "man is not installed (Debian: apt-get install man-db)"
+command -v groff >/dev/null || skip_test "groff is not installed (Debian: apt-get install groff-base)"
 if [[ ! -f "$THRD_BUILD_DIR/man/thrctl.1" ]]; then
   command -v help2man >/dev/null ||
-    skip "the build made no man pages: help2man is missing (Debian: apt-get install help2man)"
+    skip_test "the build made no man pages: help2man is missing (Debian: apt-get install help2man)"
   grep -q '^THRD_MAN_PAGES:BOOL=OFF' "$THRD_BUILD_DIR/CMakeCache.txt" &&
-    skip "the build made no man pages: configured with THRD_MAN_PAGES=OFF"
+    skip_test "the build made no man pages: configured with THRD_MAN_PAGES=OFF"
   die "help2man is installed but $THRD_BUILD_DIR/man/thrctl.1 was not built (reconfigure?)"
 fi
 

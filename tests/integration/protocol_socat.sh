@@ -7,11 +7,7 @@
 setup protocol_socat
 
 if ! command -v socat >/dev/null; then
-  log "  SKIP  socat is not installed (Debian: apt-get install socat)"
-  FINISHED=1
-  trap - EXIT
-  rm -rf "$TMPD"
-  exit 77
+  skip_test "socat is not installed (Debian: apt-get install socat)"
 fi
 
 # As the doc's examples: thrd on its embedded default (one job `tick`, every 1s).

@@ -7,9 +7,7 @@
 setup socket_access
 
 if (($(id -u) != 0)) || ! command -v setpriv >/dev/null; then
-  log "skipped: needs root and setpriv (util-linux)"
-  FINISHED=1
-  exit 77
+  skip_test "needs root and setpriv (util-linux)"
 fi
 # mktemp -d made the dir 0700; others must be able to reach the socket inside.
 chmod 0755 "$TMPD"

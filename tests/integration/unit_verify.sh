@@ -7,11 +7,7 @@
 setup unit_verify
 
 if ! command -v systemd-analyze >/dev/null; then
-  log "  SKIP  systemd-analyze is not installed (Debian: apt-get install systemd)"
-  FINISHED=1
-  trap - EXIT
-  rm -rf "$TMPD"
-  exit 77
+  skip_test "systemd-analyze is not installed (Debian: apt-get install systemd)"
 fi
 : "${THRD_BUILD_DIR:?THRD_BUILD_DIR must name the build dir (tests/integration/CMakeLists.txt sets it)}"
 

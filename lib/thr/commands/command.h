@@ -2,6 +2,7 @@
 // lives in lib/thr/commands/<verb>.cpp. thrctl's side is in ctl.cpp.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string_view>
@@ -25,6 +26,10 @@ struct CommandContext {
   // refused. Fails when the client is gone.
   std::function<Status(const nlohmann::json&)> push;
 };
+
+// How often a request that waits with nothing to say (wait, events, logs -f) checks whether its
+// client hung up.
+inline constexpr std::chrono::seconds kHangupCheck{1};
 
 struct CommandDef {
   std::string_view name;     // wire name == thrctl subcommand

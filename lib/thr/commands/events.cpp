@@ -15,8 +15,6 @@ namespace {
 
 // Unread events one reader may hold before it is cut off.
 constexpr size_t kEventQueue = 10'000;
-// How often an idle stream looks whether its client hung up.
-constexpr std::chrono::seconds kHangupCheck{1};
 
 nlohmann::json EventJson(const Event& e) {
   nlohmann::json j = {{"seq", e.seq}, {"time", FormatIsoUtc(e.time)}, {"job", e.job}};

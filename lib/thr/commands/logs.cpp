@@ -10,8 +10,6 @@
 namespace thr {
 namespace {
 
-constexpr std::chrono::seconds kHangupCheck{1};
-
 Status Follow(CommandContext& ctx, const std::string& name, size_t lines, nlohmann::json* result) {
   if (!ctx.push) return Status::Refused("logs -f needs a streaming connection");
   std::shared_ptr<Job> job = ctx.supervisor.Find(name);

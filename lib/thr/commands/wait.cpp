@@ -10,9 +10,6 @@
 namespace thr {
 namespace {
 
-// How often a wait with no change looks whether its client hung up.
-constexpr std::chrono::seconds kHangupCheck{1};
-
 Status HandleWait(CommandContext& ctx, const nlohmann::json& request, nlohmann::json* result) {
   std::vector<std::string> names;
   if (Status s = JobNames(request, &names); !s.ok()) return s;
