@@ -36,6 +36,12 @@ Status ParseJsonObject(std::string_view text, const std::string& file, nlohmann:
 Status ParseJobs(const nlohmann::json& root, const std::string& file, JobOrigins* origins,
                  std::vector<JobSpec>* jobs);
 
+// A user or group as a name or a numeric id (string or number), into `out`.
+Status NameOrId(const nlohmann::json& v, std::string* out);
+
+// Permission bits as an octal string of 1 to 4 digits ("022", "0660"), at most `max`.
+Status ParseOctal(const nlohmann::json& v, std::string_view example, unsigned max, unsigned* out);
+
 // `unknown key "jbos" (did you mean "jobs"?)`, suggesting the closest of `names`, if close.
 std::string UnknownKey(std::string_view key, std::span<const std::string_view> names);
 
