@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
@@ -226,16 +227,21 @@ Status Supervisor::Snapshot(const std::vector<std::string>& names,
     for (const auto& job : jobs_) out->push_back(job->Info());
     return Status::Ok();
   }
-  Status first_error;
+  // Every unknown name in one message, so that a script's typo list is fixed in one go.
+  std::vector<std::string> unknown;
   for (const std::string& name : names) {
     std::shared_ptr<Job> job = Find(name);
-    if (!job) {
-      if (first_error.ok()) first_error = Status::UnknownJob(name);
-      continue;
+    if (job) {
+      out->push_back(job->Info());
+    } else if (std::find(unknown.begin(), unknown.end(), name) == unknown.end()) {
+      unknown.push_back(name);
     }
-    out->push_back(job->Info());
   }
-  return first_error;
+  if (unknown.empty()) return Status::Ok();
+  if (unknown.size() == 1) return Status::UnknownJob(unknown[0]);
+  std::string list;
+  for (const std::string& name : unknown) list += (list.empty() ? "'" : ", '") + name + "'";
+  return Status::FromCode(Status::Code::kUnknownJob, "no jobs named " + list);
 }
 
 StateCounts Supervisor::Counts() const {

@@ -77,6 +77,12 @@ TEST_CASE("Supervisor: Snapshot lists every job in config order") {
     CHECK(s.message().find("nope") != std::string::npos);
     CHECK(NamesOf(infos) == Names{"a", "c"});
   }
+  SUBCASE("several unknown names are all named, each once") {
+    Status s = h.sup.Snapshot({"x1", "a", "x2", "x1"}, &infos);
+    CHECK(s.code() == Status::Code::kUnknownJob);
+    CHECK(s.message() == "no jobs named 'x1', 'x2'");
+    CHECK(NamesOf(infos) == Names{"a"});
+  }
 }
 
 TEST_CASE("Supervisor: Apply acts on the known names and reports unknown ones per job") {
