@@ -81,6 +81,9 @@ Status ParseTopKeys(const json& root, Config* config) {
     if (s.ok()) s = ResolveIdentity("", config->socket_group, &identity);
     if (!s.ok()) return Status::InvalidConfig("key \"socket_group\": " + s.message());
   }
+  if (auto it = root.find("allow"); it != root.end()) {
+    if (Status s = config_internal::ParseAllow(*it, &config->allow); !s.ok()) return s;
+  }
   if (auto it = root.find("include"); it != root.end()) {
     if (!it->is_array()) {
       return Status::InvalidConfig("key \"include\": expected an array of glob patterns, got " +

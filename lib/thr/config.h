@@ -2,6 +2,8 @@
 // Known keys live in one table in config.cpp; docs in README.md ("Config").
 #pragma once
 
+#include <sys/types.h>
+
 #include <map>
 #include <optional>
 #include <string>
@@ -40,6 +42,24 @@ struct JobSpec {
   bool operator==(const JobSpec&) const = default;
 };
 
+// One list of `allow`: users and groups as written, and the ids they resolved to at load.
+struct AllowList {
+  std::vector<std::string> users;   // names or uids, as written
+  std::vector<std::string> groups;  // names or gids, as written
+  std::vector<uid_t> uids;          // `users`, resolved, in the same order
+  std::vector<gid_t> gids;          // `groups`, resolved, in the same order
+
+  bool operator==(const AllowList&) const = default;
+};
+
+// `allow`: who besides root and thrd's own user may use thrd (lib/thr/access.h).
+struct Allow {
+  AllowList control;  // may do everything (control implies read)
+  AllowList read;     // may only look
+
+  bool operator==(const Allow&) const = default;
+};
+
 struct Config {
   std::string origin;  // the file path, or "<embedded default>"
   // origin, then each drop-in read, in the order read; empty for the embedded default
@@ -48,6 +68,7 @@ struct Config {
   unsigned socket_mode = 0660;       // permission bits of the socket file, at most 0777
   std::string socket_group;          // name or gid; empty: thrd's own group
   std::vector<std::string> include;  // drop-in glob patterns, as written
+  Allow allow;                       // main file only
   std::vector<JobSpec> jobs;         // the main file's, then each drop-in's, in order
 };
 

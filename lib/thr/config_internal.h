@@ -15,8 +15,8 @@
 namespace thr::config_internal {
 
 // The keys of the main file. A drop-in holds only "jobs".
-inline constexpr std::string_view kTopKeys[] = {"socket", "socket_mode", "socket_group", "include",
-                                                "jobs"};
+inline constexpr std::string_view kTopKeys[] = {"socket",  "socket_mode", "socket_group",
+                                                "include", "jobs",        "allow"};
 
 // Job name -> the file that defined it, to keep names unique across the main file and its
 // drop-ins.
@@ -41,6 +41,10 @@ Status NameOrId(const nlohmann::json& v, std::string* out);
 
 // Permission bits as an octal string of 1 to 4 digits ("022", "0660"), at most `max`.
 Status ParseOctal(const nlohmann::json& v, std::string_view example, unsigned max, unsigned* out);
+
+// The `allow` key (its whole value) into `out`, users and groups resolved to ids. Errors name
+// the key: `key "allow.control.users[0]": unknown user "bob"`. Defined in config_allow.cpp.
+Status ParseAllow(const nlohmann::json& v, Allow* out);
 
 // `unknown key "jbos" (did you mean "jobs"?)`, suggesting the closest of `names`, if close.
 std::string UnknownKey(std::string_view key, std::span<const std::string_view> names);

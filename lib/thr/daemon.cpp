@@ -14,6 +14,7 @@
 #include <cstring>
 #include <optional>
 
+#include "thr/access.h"
 #include "thr/clock.h"
 #include "thr/config.h"
 #include "thr/decisions.h"
@@ -104,6 +105,10 @@ int RunDaemon(const DaemonOptions& options) {
   }
   spdlog::info("thrd {} (pid {}) serving {} with {} job(s) from {}; decisions kept in {}", kVersion,
                ::getpid(), socket_path, config.jobs.size(), config.origin, state_dir);
+  auto policy =
+      std::make_shared<const AccessPolicy>(config.allow, options.config_path, ::geteuid());
+  spdlog::info("access: {}", policy->Describe());
+  server.SetAccessPolicy(std::move(policy));
   supervisor.Start(config);
   Reloader reloader(options.config_path, config, socket_path, supervisor, server, notifier,
                     !options.socket_path.empty());

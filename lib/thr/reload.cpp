@@ -2,7 +2,11 @@
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <memory>
+
+#include "thr/access.h"
 #include "thr/notify.h"
 #include "thr/server.h"
 
@@ -56,6 +60,10 @@ Status Reloader::Reload(ReloadOutcome* outcome) {
       next.socket_group = current_.socket_group;
     }
   }
+  // Who may do what: from the next request on, on every connection.
+  auto policy = std::make_shared<const AccessPolicy>(next.allow, config_path_, ::geteuid());
+  if (next.allow != current_.allow) spdlog::info("reload: access: {}", policy->Describe());
+  server_.SetAccessPolicy(std::move(policy));
   if (next.socket != current_.socket && !socket_from_flag_) {
     std::string note = "the socket setting changed; it takes effect at restart (serving " +
                        socket_path_ + " until then)";

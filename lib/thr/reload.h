@@ -1,5 +1,6 @@
 // Reload (CONTRACT.md "Reload"): re-read the config file and its drop-ins; refuse it whole
-// when invalid, else hand the jobs to the supervisor and the socket access to the server.
+// when invalid, else hand the jobs to the supervisor, and the socket access and the `allow`
+// policy to the server.
 // `thrctl reload` runs it on its connection's thread and waits; SIGHUP runs it on the
 // reloader's own thread, so the main loop (signals, watchdog) never waits on a job's stop.
 #pragma once

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "thr/access.h"
 #include "thr/commands/command.h"
 #include "thr/identity.h"
 #include "thr/protocol.h"
@@ -78,14 +79,29 @@ nlohmann::json Dispatch(CommandContext& ctx, std::string_view line) {
   const CommandDef* def = FindCommand(req.cmd);
   if (def == nullptr) return with_id(ErrorReply(Status::UnknownCommand(req.cmd)));
   spdlog::debug("dispatch {}", def->name);
+  // The access check: here, once, before any handler runs.
+  const Peer peer = ctx.peer ? *ctx.peer : SelfPeer();
+  std::shared_ptr<const AccessPolicy> policy =
+      ctx.access != nullptr ? ctx.access->Get() : std::make_shared<const AccessPolicy>();
+  if (!policy->Decide(peer, def->access)) {
+    Status refusal = policy->Refusal(peer, def->name, def->access);
+    Audit(peer, def->name, def->access, req.body, refusal);
+    return with_id(ErrorReply(refusal));
+  }
+  policy.reset();  // checked; a stream must not keep a policy a reload has replaced
+  Status s;
+  nlohmann::json reply;
   try {
     nlohmann::json result = nlohmann::json::object();
-    Status s = def->handle(ctx, req.body, &result);
-    return with_id(s.ok() ? OkReply(std::move(result)) : ErrorReply(s, std::move(result)));
+    s = def->handle(ctx, req.body, &result);
+    reply = s.ok() ? OkReply(std::move(result)) : ErrorReply(s, std::move(result));
   } catch (const std::exception& e) {
     spdlog::error("{}: {}", def->name, e.what());
-    return with_id(ErrorReply(Status::Internal(e.what())));
+    s = Status::Internal(e.what());
+    reply = ErrorReply(s);
   }
+  Audit(peer, def->name, def->access, req.body, s);
+  return with_id(std::move(reply));
 }
 
 Server::~Server() { Shutdown(); }
@@ -209,6 +225,7 @@ void Server::ServeConnection(Connection* conn) {
   pthread_setname_np(pthread_self(), "thrd-conn");
   const int fd = conn->fd.get();
   CommandContext ctx = ctx_;
+  ctx.peer = ReadPeer(fd);
   ctx.client_gone = [fd] {
     pollfd p{fd, POLLRDHUP, 0};
     return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;

@@ -6,12 +6,14 @@
 
 #include <condition_variable>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <thread>
 
+#include "thr/access.h"
 #include "thr/commands/command.h"
 #include "thr/fd.h"
 #include "thr/status.h"
@@ -20,7 +22,9 @@ namespace thr {
 
 class Supervisor;
 
-// Nothing thrown below this point reaches the connection loop.
+// Nothing thrown below this point reaches the connection loop. Checks `ctx.peer` against the
+// access policy before any handler runs (permission_denied otherwise) and writes the audit
+// line (access.h).
 nlohmann::json Dispatch(CommandContext& ctx, std::string_view line);
 // The same without a reloader (tests).
 nlohmann::json Dispatch(Supervisor& sup, std::string_view line);
@@ -29,7 +33,7 @@ nlohmann::json Dispatch(Supervisor& sup, std::string_view line);
 // status or ping on another.
 class Server {
  public:
-  explicit Server(Supervisor& sup) : ctx_{sup} {}
+  explicit Server(Supervisor& sup) : ctx_{sup} { ctx_.access = &access_; }
   ~Server();  // Shutdown()
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -41,6 +45,11 @@ class Server {
   // The socket file's permission bits and group (a name or gid; empty: thrd's own). The file's
   // permissions are the first gate: who cannot open it cannot talk to thrd at all.
   Status SetAccess(unsigned mode, const std::string& group);
+  // The access policy (access.h) for every request from now on, on every connection. Until
+  // the first call: nobody but root and thrd's own user.
+  void SetAccessPolicy(std::shared_ptr<const AccessPolicy> policy) {
+    access_.Set(std::move(policy));
+  }
   // Before Serve(): lets `reload` through.
   void SetReloader(Reloader* reloader) { ctx_.reloader = reloader; }
   // Starts the accept thread.
@@ -58,6 +67,7 @@ class Server {
   void ServeConnection(Connection* conn);
   void ReapDoneLocked();
 
+  AccessControl access_;
   CommandContext ctx_;
   std::string path_;
   dev_t bound_dev_ = 0;  // the socket file bind() made, so that SetAccess touches only it

@@ -7,7 +7,7 @@
 namespace thr {
 namespace {
 
-constexpr std::array<std::pair<Status::Code, std::string_view>, 12> kCodeNames = {{
+constexpr std::array<std::pair<Status::Code, std::string_view>, 13> kCodeNames = {{
     {Status::Code::kOk, "ok"},
     {Status::Code::kInvalidConfig, "invalid_config"},
     {Status::Code::kBadRequest, "bad_request"},
@@ -20,6 +20,7 @@ constexpr std::array<std::pair<Status::Code, std::string_view>, 12> kCodeNames =
     {Status::Code::kTimeout, "timeout"},
     {Status::Code::kIo, "io_error"},
     {Status::Code::kInternal, "internal"},
+    {Status::Code::kPermissionDenied, "permission_denied"},
 }};
 
 }  // namespace

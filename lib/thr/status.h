@@ -22,6 +22,8 @@ class Status {
     kTimeout,         // no answer in time (client side)
     kIo,              // a system call failed
     kInternal,        // a bug or an unexpected exception
+    // The peer may not run this command (access.h).
+    kPermissionDenied,
   };
 
   Status() = default;
@@ -31,6 +33,9 @@ class Status {
   static Status UnknownCommand(std::string_view name);
   static Status UnknownJob(std::string_view name);
   static Status Refused(std::string msg) { return {Code::kRefused, std::move(msg)}; }
+  static Status PermissionDenied(std::string msg) {
+    return {Code::kPermissionDenied, std::move(msg)};
+  }
   static Status TooLarge(std::string msg) { return {Code::kTooLarge, std::move(msg)}; }
   static Status TooSlow(std::string msg) { return {Code::kTooSlow, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }

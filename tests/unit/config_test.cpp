@@ -556,6 +556,67 @@ TEST_CASE("Config: an unknown top-level key suggests the new keys too") {
            "unknown key \"includes\" (did you mean \"include\"?)");
 }
 
+TEST_CASE("Config: allow lists users and groups per class, resolved to ids at load") {
+  SUBCASE("absent: nobody listed") {
+    Config config = ParseOk(R"({"jobs": []})");
+    CHECK(config.allow == Allow{});
+  }
+  SUBCASE("names and ids, as strings or numbers") {
+    Config config = ParseOk(R"({"jobs": [], "allow": {
+      "control": {"users": ["root", 4242, "4243"], "groups": ["root"]},
+      "read": {"users": [], "groups": ["0", 5000]}}})");
+    CHECK(config.allow.control.users == std::vector<std::string>{"root", "4242", "4243"});
+    CHECK(config.allow.control.uids == std::vector<uid_t>{0, 4242, 4243});
+    CHECK(config.allow.control.groups == std::vector<std::string>{"root"});
+    CHECK(config.allow.control.gids == std::vector<gid_t>{0});
+    CHECK(config.allow.read.uids.empty());
+    CHECK(config.allow.read.gids == std::vector<gid_t>{0, 5000});
+  }
+  SUBCASE("one class alone, one list alone") {
+    Config config = ParseOk(R"({"jobs": [], "allow": {"read": {"groups": ["root"]}}})");
+    CHECK(config.allow.control == AllowList{});
+    CHECK(config.allow.read.gids == std::vector<gid_t>{0});
+    CHECK(config.allow.read.uids.empty());
+  }
+}
+
+TEST_CASE("Config: a bad allow is refused naming the key, down to the list member") {
+  auto fails = [](const std::string& allow) {
+    return ParseFails(R"({"jobs": [], "allow": )" + allow + "}");
+  };
+  CHECK(fails(R"(["alice"])") ==
+        "config t.json: key \"allow\": expected an object such as {\"control\": {\"users\": "
+        "[...], \"groups\": [...]}, \"read\": {...}}, got array");
+  CHECK(fails(R"({"contrl": {}})") ==
+        "config t.json: key \"allow\": unknown key \"contrl\" (did you mean \"control\"?)");
+  CHECK(fails(R"({"write": {}})") == "config t.json: key \"allow\": unknown key \"write\"");
+  CHECK(fails(R"({"control": ["alice"]})") ==
+        "config t.json: key \"allow.control\": expected an object with \"users\" and/or "
+        "\"groups\", got array");
+  CHECK(fails(R"({"read": {"user": ["alice"]}})") ==
+        "config t.json: key \"allow.read\": unknown key \"user\" (did you mean \"users\"?)");
+  CHECK(fails(R"({"control": {"users": "alice"}})") ==
+        "config t.json: key \"allow.control.users\": expected an array of user names or uids, "
+        "got string");
+  CHECK(fails(R"({"read": {"groups": {"adm": true}}})") ==
+        "config t.json: key \"allow.read.groups\": expected an array of group names or gids, "
+        "got object");
+  CHECK(fails(R"({"control": {"users": ["thr-no-such-user"]}})") ==
+        "config t.json: key \"allow.control.users[0]\": unknown user \"thr-no-such-user\"");
+  CHECK(fails(R"({"read": {"groups": ["root", "thr-no-such-group"]}})") ==
+        "config t.json: key \"allow.read.groups[1]\": unknown group \"thr-no-such-group\"");
+  for (const std::string member : {R"("")", "-1", "true", "null", R"(["root"])", "4294967296"}) {
+    CAPTURE(member);
+    Contains(fails(R"({"control": {"users": [)" + member + "]}}"),
+             "config t.json: key \"allow.control.users[0]\": ");
+    Contains(fails(R"({"read": {"groups": [)" + member + "]}}"),
+             "config t.json: key \"allow.read.groups[0]\": ");
+  }
+  SUBCASE("a misspelt top-level key suggests allow") {
+    Contains(ParseFails(R"({"jobs": [], "alow": {}})"), "(did you mean \"allow\"?)");
+  }
+}
+
 TEST_CASE("Config: DescribeConfig says the file, the drop-ins read and the job count") {
   Config config;
   config.origin = "/etc/thrd/thrd.json";

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "test_util.h"
+#include "thr/access.h"
 #include "thr/client.h"
 #include "thr/supervisor.h"
 #include "thr/version.h"
@@ -141,6 +142,73 @@ TEST_CASE("Server: Dispatch of pause names each job's result") {
     CHECK(Dispatch(h.sup, R"({"cmd":"pause"})")["error"]["code"] == "bad_request");
     CHECK(Dispatch(h.sup, R"({"cmd":"pause","jobs":["a"],"all":true})")["error"]["code"] ==
           "bad_request");
+  }
+}
+
+TEST_CASE("Server: Dispatch checks the peer's access before the handler runs, and audits") {
+  // Before the supervisor's threads start; it ends after they are joined.
+  test::CaptureLogs logs;
+  Supervisor sup{DefaultClock(), nullptr};
+  sup.Start(TwoJobs());
+  Allow allow;
+  allow.read.users = {"4242"};
+  allow.read.uids = {4242};
+  allow.control.groups = {"4343"};
+  allow.control.gids = {4343};
+  AccessControl access;
+  access.Set(std::make_shared<const AccessPolicy>(allow, "/etc/thrd/thrd.json", ::geteuid()));
+  CommandContext ctx{sup};
+  ctx.access = &access;
+  auto state_of_a = [&sup] {
+    return Dispatch(sup, R"({"cmd":"status","jobs":["a"]})")["jobs"][0]["state"];
+  };
+
+  SUBCASE("a reader may look but not pause; the job is untouched") {
+    ctx.peer = Peer{4242, 4242, 777, {}};
+    CHECK(Dispatch(ctx, R"({"cmd":"status"})")["ok"] == true);
+    CHECK(Dispatch(ctx, R"({"cmd":"ping"})")["ok"] == true);
+    nlohmann::json reply = Dispatch(ctx, R"({"cmd":"pause","jobs":["a"],"id":9})");
+    CHECK(reply["ok"] == false);
+    CHECK(reply["id"] == 9);
+    CHECK(reply["error"]["code"] == "permission_denied");
+    const std::string message = reply["error"]["message"];
+    CHECK(message.find("may not run pause, which needs control access") != std::string::npos);
+    CHECK(message.find("\"allow\": {\"control\": ...} in /etc/thrd/thrd.json") !=
+          std::string::npos);
+    CHECK_FALSE(reply.contains("jobs"));  // no handler ran
+    CHECK(state_of_a() == "running");
+    const std::string log = logs.text();
+    CHECK(log.find("warning audit: uid=4242") != std::string::npos);
+    CHECK(log.find(" pid=777 cmd=pause jobs=a result=permission_denied\n") != std::string::npos);
+    CHECK(log.find("cmd=status") == std::string::npos);  // allowed reads are not audited
+  }
+  SUBCASE("a stranger may not even look") {
+    ctx.peer = Peer{4444, 4444, 778, {4444}};
+    nlohmann::json reply = Dispatch(ctx, R"({"cmd":"status"})");
+    CHECK(reply["error"]["code"] == "permission_denied");
+    CHECK(reply["error"]["message"].get<std::string>().find("needs read access") !=
+          std::string::npos);
+    CHECK(logs.text().find(" pid=778 cmd=status jobs=- result=permission_denied") !=
+          std::string::npos);
+  }
+  SUBCASE("a member of the control group (a supplementary gid) may pause; audited at info") {
+    ctx.peer = Peer{4444, 4444, 779, {4444, 4343}};
+    CHECK(Dispatch(ctx, R"({"cmd":"pause","jobs":["a"]})")["ok"] == true);
+    CHECK(state_of_a() == "paused");
+    CHECK(logs.text().find(" pid=779 cmd=pause jobs=a result=ok\n") != std::string::npos);
+  }
+  SUBCASE("a reload's new policy applies to the next request") {
+    ctx.peer = Peer{4242, 4242, 780, {}};
+    CHECK(Dispatch(ctx, R"({"cmd":"resume","jobs":["a"]})")["error"]["code"] ==
+          "permission_denied");
+    allow.control.users = {"4242"};
+    allow.control.uids = {4242};
+    access.Set(std::make_shared<const AccessPolicy>(allow, "/etc/thrd/thrd.json", ::geteuid()));
+    CHECK(Dispatch(ctx, R"({"cmd":"resume","jobs":["a"]})")["ok"] == true);
+  }
+  SUBCASE("no peer: a request from inside thrd, taken for thrd's own user") {
+    ctx.peer.reset();
+    CHECK(Dispatch(ctx, R"({"cmd":"pause","jobs":["a"]})")["ok"] == true);
   }
 }
 

@@ -28,6 +28,7 @@ TEST_CASE("Status: every code has a wire name that maps back to it") {
       {Code::kUnknownCommand, "unknown_command"},
       {Code::kUnknownJob, "unknown_job"},
       {Code::kRefused, "refused"},
+      {Code::kPermissionDenied, "permission_denied"},
       {Code::kTooLarge, "too_large"},
       {Code::kUnavailable, "unavailable"},
       {Code::kTimeout, "timeout"},
@@ -54,6 +55,7 @@ TEST_CASE("Status: each factory sets its code and message") {
   CHECK(Status::InvalidConfig("m").code() == Code::kInvalidConfig);
   CHECK(Status::BadRequest("m").code() == Code::kBadRequest);
   CHECK(Status::Refused("m").code() == Code::kRefused);
+  CHECK(Status::PermissionDenied("m").code() == Code::kPermissionDenied);
   CHECK(Status::TooLarge("m").code() == Code::kTooLarge);
   CHECK(Status::Unavailable("m").code() == Code::kUnavailable);
   CHECK(Status::Timeout("m").code() == Code::kTimeout);

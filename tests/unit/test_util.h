@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -16,6 +17,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -255,6 +258,46 @@ class DatagramSink {
  private:
   std::string path_;
   UniqueFd fd_;
+};
+
+// Routes spdlog's default logger into memory for the scope, every level, as "LEVEL text"
+// lines. Swapping the default logger races with threads that log, so create it before any
+// thread of the test starts and let it end after they have all been joined.
+class CaptureLogs {
+ public:
+  CaptureLogs() : saved_(spdlog::default_logger()), sink_(std::make_shared<Sink>()) {
+    auto logger = std::make_shared<spdlog::logger>("capture", sink_);
+    logger->set_pattern("%l %v");
+    logger->set_level(spdlog::level::trace);
+    spdlog::set_default_logger(std::move(logger));
+  }
+  ~CaptureLogs() { spdlog::set_default_logger(saved_); }
+  CaptureLogs(const CaptureLogs&) = delete;
+  CaptureLogs& operator=(const CaptureLogs&) = delete;
+
+  std::string text() const { return sink_->text(); }
+
+ private:
+  class Sink : public spdlog::sinks::base_sink<std::mutex> {
+   public:
+    std::string text() {
+      std::lock_guard<std::mutex> lock(mutex_);
+      return text_;
+    }
+
+   protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+      spdlog::memory_buf_t formatted;
+      formatter_->format(msg, formatted);
+      text_.append(formatted.data(), formatted.size());
+    }
+    void flush_() override {}
+
+   private:
+    std::string text_;  // guarded by mutex_
+  };
+  std::shared_ptr<spdlog::logger> saved_;
+  std::shared_ptr<Sink> sink_;
 };
 
 }  // namespace thr::test

@@ -5,8 +5,11 @@
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
 #include <string_view>
 
+#include "thr/access.h"
 #include "thr/status.h"
 
 namespace thr {
@@ -25,6 +28,11 @@ struct CommandContext {
   // Pushes one line to the client before the reply (events, logs -f). Empty: streaming is
   // refused. Fails when the client is gone.
   std::function<Status(const nlohmann::json&)> push;
+  // Who connected (SO_PEERCRED), read once per connection by the server. Empty: a request
+  // from inside thrd (unit tests), taken for thrd's own user.
+  std::optional<Peer> peer;
+  // The access policy in force; nullptr: nobody but root and thrd's own user.
+  const AccessControl* access = nullptr;
 };
 
 // How often a request that waits with nothing to say (wait, events, logs -f) checks whether its
@@ -34,6 +42,7 @@ inline constexpr std::chrono::seconds kHangupCheck{1};
 struct CommandDef {
   std::string_view name;     // wire name == thrctl subcommand
   std::string_view summary;  // one line, for docs and --help
+  Access access;             // who may run it (checked in Dispatch); docs/protocol.md lists it
   // Fills `result` (merged into the reply) and returns its status. May block (stop waits for
   // threads); each connection has its own thread, so that delays no one else.
   Status (*handle)(CommandContext& ctx, const nlohmann::json& request, nlohmann::json* result);
@@ -41,6 +50,8 @@ struct CommandDef {
 
 // nullptr if no command is called `name`.
 const CommandDef* FindCommand(std::string_view name);
+// Every command, in the table's order.
+std::span<const CommandDef* const> AllCommands();
 
 // Request helpers shared by the handlers. Both fail with bad_request naming the member.
 Status JobNames(const nlohmann::json& request, std::vector<std::string>* names);

@@ -50,16 +50,17 @@ Status Handle(CommandContext& ctx, const nlohmann::json& request, nlohmann::json
 }  // namespace
 
 extern const CommandDef kPauseCommand = {"pause", "no new run starts; the schedule keeps its grid",
-                                         Handle<Control::kPause>};
+                                         Access::kControl, Handle<Control::kPause>};
 extern const CommandDef kResumeCommand = {"resume", "go on at the next slot of the same grid",
-                                          Handle<Control::kResume>};
+                                          Access::kControl, Handle<Control::kResume>};
 extern const CommandDef kStopCommand = {"stop", "end the job's thread; replies when it has ended",
-                                        Handle<Control::kStop>};
+                                        Access::kControl, Handle<Control::kStop>};
 extern const CommandDef kKillCommand = {"kill", "end the run in progress now and the thread",
-                                        Handle<Control::kKill>};
-extern const CommandDef kStartCommand = {
-    "start", "run a stopped, killed or failed job on a fresh thread", Handle<Control::kStart>};
+                                        Access::kControl, Handle<Control::kKill>};
+extern const CommandDef kStartCommand = {"start",
+                                         "run a stopped, killed or failed job on a fresh thread",
+                                         Access::kControl, Handle<Control::kStart>};
 extern const CommandDef kRestartCommand = {"restart", "stop if needed, then start on a fresh grid",
-                                           Handle<Control::kRestart>};
+                                           Access::kControl, Handle<Control::kRestart>};
 
 }  // namespace thr

@@ -74,6 +74,6 @@ Status HandleEvents(CommandContext& ctx, const nlohmann::json& request, nlohmann
 }  // namespace
 
 extern const CommandDef kEventsCommand = {"events", "stream state changes and run ends",
-                                          HandleEvents};
+                                          Access::kRead, HandleEvents};
 
 }  // namespace thr

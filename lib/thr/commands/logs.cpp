@@ -70,6 +70,7 @@ Status HandleLogs(CommandContext& ctx, const nlohmann::json& request, nlohmann::
 
 }  // namespace
 
-extern const CommandDef kLogsCommand = {"logs", "recent output lines of a job", HandleLogs};
+extern const CommandDef kLogsCommand = {"logs", "recent output lines of a job", Access::kRead,
+                                        HandleLogs};
 
 }  // namespace thr

@@ -15,6 +15,7 @@ Status HandlePing(CommandContext&, const nlohmann::json&, nlohmann::json* result
 
 }  // namespace
 
-extern const CommandDef kPingCommand = {"ping", "check that thrd answers", HandlePing};
+extern const CommandDef kPingCommand = {"ping", "check that thrd answers", Access::kRead,
+                                        HandlePing};
 
 }  // namespace thr

@@ -27,6 +27,6 @@ Status HandleReload(CommandContext& ctx, const nlohmann::json&, nlohmann::json* 
 }  // namespace
 
 extern const CommandDef kReloadCommand = {
-    "reload", "re-read the config; refused whole when invalid", HandleReload};
+    "reload", "re-read the config; refused whole when invalid", Access::kControl, HandleReload};
 
 }  // namespace thr

@@ -55,6 +55,6 @@ Status HandleShow(CommandContext& ctx, const nlohmann::json& request, nlohmann::
 }  // namespace
 
 extern const CommandDef kShowCommand = {"show", "jobs in detail: settings, schedule, recent output",
-                                        HandleShow};
+                                        Access::kRead, HandleShow};
 
 }  // namespace thr

@@ -20,6 +20,7 @@ Status HandleStatus(CommandContext& ctx, const nlohmann::json& request, nlohmann
 
 }  // namespace
 
-extern const CommandDef kStatusCommand = {"status", "show jobs and their counters", HandleStatus};
+extern const CommandDef kStatusCommand = {"status", "show jobs and their counters", Access::kRead,
+                                          HandleStatus};
 
 }  // namespace thr

@@ -22,6 +22,8 @@ const CommandDef* FindCommand(std::string_view name) {
   return nullptr;
 }
 
+std::span<const CommandDef* const> AllCommands() { return kCommands; }
+
 Status JobNames(const nlohmann::json& request, std::vector<std::string>* names) {
   auto it = request.find("jobs");
   if (it == request.end()) return Status::Ok();

@@ -62,6 +62,6 @@ Status HandleWait(CommandContext& ctx, const nlohmann::json& request, nlohmann::
 }  // namespace
 
 extern const CommandDef kWaitCommand = {"wait", "reply once every named job is in the given state",
-                                        HandleWait};
+                                        Access::kRead, HandleWait};
 
 }  // namespace thr
