@@ -154,6 +154,12 @@ Status ParseJsonObject(std::string_view text, const std::string& file, json* roo
 
 std::string_view TaskName(TaskKind kind) { return kind == TaskKind::kExec ? "exec" : "timestamp"; }
 
+size_t ExecJobs(const Config& config) {
+  return static_cast<size_t>(
+      std::count_if(config.jobs.begin(), config.jobs.end(),
+                    [](const JobSpec& j) { return j.task == TaskKind::kExec; }));
+}
+
 bool IsValidJobName(std::string_view name) {
   if (name.empty() || name.size() > kMaxNameLength) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {

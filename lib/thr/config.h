@@ -76,6 +76,9 @@ extern const char* const kDefaultConfigJson;
 // with drop-ins "/etc/thrd/thrd.json (+2 drop-ins): ok, 5 jobs".
 std::string DescribeConfig(const Config& config);
 
+// How many of `config`'s jobs are exec jobs (those that hold descriptors while they run).
+size_t ExecJobs(const Config& config);
+
 // True if `name` is 1 to 64 of A-Za-z0-9_.-
 bool IsValidJobName(std::string_view name);
 

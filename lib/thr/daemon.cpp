@@ -110,7 +110,7 @@ int RunDaemon(const DaemonOptions& options) {
   // Every socket write uses MSG_NOSIGNAL; this covers any other write to a closed pipe.
   std::signal(SIGPIPE, SIG_IGN);
   RaiseNofileLimit();
-  CheckNofileBudget(config.max_connections, config.jobs.size());
+  CheckNofileBudget(config.max_connections, ExecJobs(config));
   sigset_t signals = BlockedSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   const Notifier notifier;

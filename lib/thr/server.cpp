@@ -217,18 +217,18 @@ void Server::SetLimits(size_t max_connections, Duration idle_timeout) {
   idle_timeout_ms_ = std::max<int64_t>(idle_timeout.count(), 1);
 }
 
-void CheckNofileBudget(size_t max_connections, size_t jobs) {
-  // Each connection holds one descriptor; a job up to a few (its wake eventfd, a run's pipes
-  // and pidfd); thrd itself a few dozen (socket, spare, logs, state files).
-  const uint64_t need = max_connections + 4 * static_cast<uint64_t>(jobs) + 64;
+void CheckNofileBudget(size_t max_connections, size_t exec_jobs) {
+  // Each connection holds one descriptor; an exec job's run a few (its pipes, pidfd and wake
+  // eventfd); thrd itself a few dozen (socket, spare, logs, state files).
+  const uint64_t need = max_connections + 4 * static_cast<uint64_t>(exec_jobs) + 64;
   rlimit rl{};
   if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return;
   if (rl.rlim_cur < need) {
     spdlog::warn(
-        "the open-files limit ({}) is below what max_connections {} and {} job(s) may need "
-        "(about {}); raise LimitNOFILE, or past it clients get \"thrd is out of file "
+        "the open-files limit ({}) is below what max_connections {} and {} exec job(s) may "
+        "need (about {}); raise LimitNOFILE, or past it clients get \"thrd is out of file "
         "descriptors\"",
-        rl.rlim_cur, max_connections, jobs, need);
+        rl.rlim_cur, max_connections, exec_jobs, need);
   }
 }
 

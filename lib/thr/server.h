@@ -33,8 +33,8 @@ nlohmann::json Dispatch(CommandContext& ctx, std::string_view line);
 nlohmann::json Dispatch(Supervisor& sup, std::string_view line);
 
 // Warns (log) when the soft RLIMIT_NOFILE is below what `max_connections` connections and
-// `jobs` jobs may need.
-void CheckNofileBudget(size_t max_connections, size_t jobs);
+// `exec_jobs` exec jobs, all running at once, may need.
+void CheckNofileBudget(size_t max_connections, size_t exec_jobs);
 
 // Thread-safe. Connections are served concurrently, so a stop waiting on one never delays
 // status or ping on another.
