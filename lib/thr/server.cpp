@@ -274,13 +274,19 @@ void Server::AcceptLoop() {
     if (err == EINTR || err == ECONNABORTED) continue;
     // Out of descriptors (EMFILE: thrd's limit; ENFILE: the system's) or kernel memory. Said
     // once per episode; its end is logged at the next accept that works.
+    const bool out_of_fds = err == EMFILE || err == ENFILE;
     if (accept_failures_++ == 0) {
-      spdlog::warn(
-          "accept: {} (open-files limit {}); refusing new connections with \"thrd is out of "
-          "file descriptors\" until some close",
-          std::strerror(err), NofileText());
+      if (out_of_fds) {
+        spdlog::warn(
+            "accept: {} (open-files limit {}); refusing new connections with \"thrd is out of "
+            "file descriptors\" until some close",
+            std::strerror(err), NofileText());
+      } else {
+        spdlog::warn("accept: {}; retrying, at most once a second, until it works",
+                     std::strerror(err));
+      }
     }
-    if ((err == EMFILE || err == ENFILE) && RefuseWithSpare()) {
+    if (out_of_fds && RefuseWithSpare()) {
       backoff_ms = 0;
       continue;
     }
