@@ -84,6 +84,22 @@ Status ParseTopKeys(const json& root, Config* config) {
   if (auto it = root.find("allow"); it != root.end()) {
     if (Status s = config_internal::ParseAllow(*it, &config->allow); !s.ok()) return s;
   }
+  if (auto it = root.find("max_connections"); it != root.end()) {
+    if (!it->is_number_unsigned() || it->get<uint64_t>() < 1 ||
+        it->get<uint64_t>() > kMaxMaxConnections) {
+      return Status::InvalidConfig("key \"max_connections\": expected an integer from 1 to " +
+                                   std::to_string(kMaxMaxConnections) + ", got " + it->dump());
+    }
+    config->max_connections = it->get<size_t>();
+  }
+  if (auto it = root.find("idle_timeout"); it != root.end()) {
+    Status s = ParseDurationJson(*it, &config->idle_timeout);
+    if (s.ok() && config->idle_timeout < kMinIdleTimeout) {
+      s = Status::InvalidConfig(FormatDuration(config->idle_timeout) + " is below the minimum of " +
+                                FormatDuration(kMinIdleTimeout));
+    }
+    if (!s.ok()) return Status::InvalidConfig("key \"idle_timeout\": " + s.message());
+  }
   if (auto it = root.find("include"); it != root.end()) {
     if (!it->is_array()) {
       return Status::InvalidConfig("key \"include\": expected an array of glob patterns, got " +
@@ -140,6 +156,12 @@ Status ParseJsonObject(std::string_view text, const std::string& file, json* roo
 }  // namespace config_internal
 
 std::string_view TaskName(TaskKind kind) { return kind == TaskKind::kExec ? "exec" : "timestamp"; }
+
+size_t ExecJobs(const Config& config) {
+  return static_cast<size_t>(
+      std::count_if(config.jobs.begin(), config.jobs.end(),
+                    [](const JobSpec& j) { return j.task == TaskKind::kExec; }));
+}
 
 bool IsValidJobName(std::string_view name) {
   if (name.empty() || name.size() > kMaxNameLength) return false;

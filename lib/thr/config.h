@@ -67,6 +67,8 @@ struct Config {
   std::optional<std::string> socket;
   unsigned socket_mode = 0660;       // permission bits of the socket file, at most 0777
   std::string socket_group;          // name or gid; empty: thrd's own group
+  size_t max_connections = 1024;     // open control connections; past it: error busy
+  Duration idle_timeout{300'000};    // a connection with nothing pending is closed after it
   std::vector<std::string> include;  // drop-in glob patterns, as written
   Allow allow;                       // main file only
   std::vector<JobSpec> jobs;         // the main file's, then each drop-in's, in order
@@ -76,6 +78,8 @@ inline constexpr Duration kMinEvery{10};
 inline constexpr Duration kMaxStopTimeout{5 * 60'000};
 inline constexpr size_t kMaxNameLength = 64;
 inline constexpr size_t kMaxLogLines = 1'000'000;
+inline constexpr size_t kMaxMaxConnections = 65536;
+inline constexpr Duration kMinIdleTimeout{1000};
 
 // Reads and validates `path`. Errors name the file and line:column (syntax) or the job and
 // key (meaning), in one line: `config /etc/thrd.json: job "sync": key "every": ...`.
@@ -92,6 +96,9 @@ extern const char* const kDefaultConfigJson;
 // The line `thrd --check` prints for a valid config: "/etc/thrd/thrd.json: ok, 5 jobs", or
 // with drop-ins "/etc/thrd/thrd.json (+2 drop-ins): ok, 5 jobs".
 std::string DescribeConfig(const Config& config);
+
+// How many of `config`'s jobs are exec jobs (those that hold descriptors while they run).
+size_t ExecJobs(const Config& config);
 
 // True if `name` is 1 to 64 of A-Za-z0-9_.-
 bool IsValidJobName(std::string_view name);

@@ -213,9 +213,13 @@ int RunCtl(const CtlOptions& options) {
   }
   nlohmann::json reply;
   Status s = client->Send(BuildRequest(options));
+  // thrd may have refused the connection (error busy) and closed it before the request went
+  // out: its one error line is then waiting to be read.
+  const bool early = !s.ok() && client->Receive(Duration(0), &reply).ok();
+  if (early) s = Status::Ok();
   const bool streaming =
       options.command == "events" || (options.command == "logs" && options.follow);
-  if (s.ok()) {
+  if (s.ok() && !early) {
     if (streaming) {
       s = ReceiveStream(options, *client, &reply);
     } else if (WaitsForJobs(options.command) && !options.timeout) {

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,6 +65,31 @@ sigset_t BlockedSignals() {
   return set;
 }
 
+// systemd and login shells give a soft open-files limit of 1024, below max_connections' own
+// default: take the hard limit for thrd's own connections (runs keep the old soft limit).
+void RaiseNofileLimit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+    spdlog::warn("getrlimit(RLIMIT_NOFILE): {}", std::strerror(errno));
+    return;
+  }
+  if (rl.rlim_cur != rl.rlim_max) {
+    const rlim_t old = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+      spdlog::warn("raising the open-files limit from {} to {}: {}", old, rl.rlim_max,
+                   std::strerror(errno));
+      return;
+    }
+    SetRunNofileLimit(old);  // the jobs' runs keep the limit thrd was given
+  }
+  if (rl.rlim_cur == RLIM_INFINITY) {
+    spdlog::debug("open-files limit: unlimited");
+  } else {
+    spdlog::debug("open-files limit: {}", rl.rlim_cur);
+  }
+}
+
 Status Load(const DaemonOptions& options, Config* config) {
   if (options.config_path.empty()) return LoadDefaultConfig(config);
   return LoadConfig(options.config_path, config);
@@ -82,7 +108,10 @@ int RunDaemon(const DaemonOptions& options) {
     return kExitOk;
   }
   SetUpLogging(options.log_level);
+  // Every socket write uses MSG_NOSIGNAL; this covers any other write to a closed pipe.
   std::signal(SIGPIPE, SIG_IGN);
+  RaiseNofileLimit();
+  CheckNofileBudget(config.max_connections, ExecJobs(config));
   sigset_t signals = BlockedSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   const Notifier notifier;
@@ -113,6 +142,7 @@ int RunDaemon(const DaemonOptions& options) {
   Reloader reloader(options.config_path, config, socket_path, supervisor, server, notifier,
                     !options.socket_path.empty());
   server.SetReloader(&reloader);
+  server.SetLimits(config.max_connections, config.idle_timeout);
   supervisor.SetChangeListener(
       [&notifier, &supervisor] { notifier.Status(DescribeCounts(supervisor.Counts())); });
   server.Serve();

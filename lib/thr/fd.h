@@ -31,6 +31,7 @@ class UniqueFd {
 };
 
 // Writes all of `data` to a socket, retrying on EINTR and short writes; never raises SIGPIPE.
+// Timeout when the socket's SO_SNDTIMEO passed with nothing sent.
 Status SendAll(int fd, std::string_view data);
 
 }  // namespace thr

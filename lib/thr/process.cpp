@@ -5,12 +5,14 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -43,8 +45,11 @@ struct ChildArgs {
   size_t group_count;
   bool set_umask;
   mode_t umask;
+  rlim_t nofile;  // 0: keep thrd's
   int devnull, out, err, report;
 };
+
+std::atomic<uint64_t> g_run_nofile{0};
 
 [[noreturn]] void ReportAndExit(int report_fd, Stage stage) {
   ChildFailure failure{stage, errno};
@@ -72,6 +77,13 @@ void ChildMain(void* arg) {
     ReportAndExit(a.report, Stage::kSetup);
   close_range(4, ~0U, 0);
   if (a.set_umask) umask(a.umask);
+  if (a.nofile != 0) {
+    struct rlimit rl {};
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && a.nofile < rl.rlim_cur) {
+      rl.rlim_cur = a.nofile;
+      setrlimit(RLIMIT_NOFILE, &rl);
+    }
+  }
   if (a.set_identity) {
     if (setgroups(a.group_count, a.groups) != 0) ReportAndExit(3, Stage::kSetgroups);
     if (setgid(a.gid) != 0) ReportAndExit(3, Stage::kSetgid);
@@ -148,6 +160,8 @@ std::vector<char*> CStrings(const std::vector<std::string>& strings) {
 
 }  // namespace
 
+void SetRunNofileLimit(uint64_t soft) { g_run_nofile = soft; }
+
 Status Spawn(const SpawnRequest& request, std::unique_ptr<Child>* out) {
   if (request.argv.empty() || request.argv[0].empty()) return Status::Internal("empty command");
   Identity identity;
@@ -197,6 +211,7 @@ Status Spawn(const SpawnRequest& request, std::unique_ptr<Child>* out) {
                  identity.groups.size(),
                  request.umask.has_value(),
                  static_cast<mode_t>(request.umask.value_or(0)),
+                 static_cast<rlim_t>(g_run_nofile.load()),
                  devnull.get(),
                  out_w.get(),
                  err_w.get(),

@@ -62,6 +62,12 @@ class Child {
 // "foo: command not found"; the half-started child is reaped.
 Status Spawn(const SpawnRequest& request, std::unique_ptr<Child>* out);
 
+// The soft RLIMIT_NOFILE every run starts with from now on; 0 (the default) leaves thrd's own.
+// thrd raises its own soft limit to the hard one for its connections; runs keep the limit
+// thrd was given, as systemd gives each service its own, since a select()-based program
+// breaks on descriptors past 1023.
+void SetRunNofileLimit(uint64_t soft);
+
 // "exit status 3", "killed by SIGKILL".
 std::string DescribeWaitStatus(int status);
 

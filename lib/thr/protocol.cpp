@@ -1,14 +1,18 @@
 #include "thr/protocol.h"
 
+#include <algorithm>
+
 namespace thr {
 
 LineReader::Result LineReader::Next(std::string* line) {
-  size_t nl = buffer_.find('\n', start_);
+  size_t nl = buffer_.find('\n', std::max(start_, scanned_));
   if (nl == std::string::npos) {
+    scanned_ = buffer_.size();
     if (buffer_.size() - start_ > max_line_) return Result::kTooLong;
     // Compact so the buffer holds only the unfinished line.
     if (start_ > 0) {
       buffer_.erase(0, start_);
+      scanned_ -= start_;
       start_ = 0;
     }
     return Result::kNeedMore;
@@ -18,6 +22,7 @@ LineReader::Result LineReader::Next(std::string* line) {
   if (end > start_ && buffer_[end - 1] == '\r') --end;
   line->assign(buffer_, start_, end - start_);
   start_ = nl + 1;
+  scanned_ = start_;
   return Result::kLine;
 }
 

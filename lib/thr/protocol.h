@@ -16,7 +16,10 @@ namespace thr {
 inline constexpr size_t kMaxLineBytes = 64 * 1024;
 
 // Splits a byte stream into lines without ever holding more than one over-long line's
-// worth of bytes (watchman's PduBuffer). Not thread-safe; one per connection.
+// worth of bytes (watchman's PduBuffer): fed a chunk at a time, with Next() called until it
+// asks for more, it holds at most the limit plus one chunk, and it reports kTooLong as soon
+// as an unfinished line passes the limit. Each byte is scanned for '\n' once, so a line fed a
+// byte at a time costs linear time. Not thread-safe; one per connection.
 class LineReader {
  public:
   enum class Result { kLine, kNeedMore, kTooLong };
@@ -24,6 +27,8 @@ class LineReader {
   explicit LineReader(size_t max_line = kMaxLineBytes) : max_line_(max_line) {}
 
   void Feed(std::string_view bytes) { buffer_.append(bytes); }
+  // Bytes held: returned lines not yet compacted away plus the unfinished line.
+  size_t buffered() const { return buffer_.size(); }
   // kLine: `*line` holds the next line without its '\n' (a trailing '\r' is dropped too).
   // kTooLong: the pending line exceeds the limit; the reader is then unusable.
   Result Next(std::string* line);
@@ -33,7 +38,8 @@ class LineReader {
  private:
   size_t max_line_;
   std::string buffer_;
-  size_t start_ = 0;  // first byte not yet returned
+  size_t start_ = 0;    // first byte not yet returned
+  size_t scanned_ = 0;  // bytes before this hold no '\n' of the unfinished line
 };
 
 // Compact JSON plus '\n'. Invalid UTF-8 is replaced, never thrown on.

@@ -64,6 +64,16 @@ Status Reloader::Reload(ReloadOutcome* outcome) {
   auto policy = std::make_shared<const AccessPolicy>(next.allow, config_path_, ::geteuid());
   if (next.allow != current_.allow) spdlog::info("reload: access: {}", policy->Describe());
   server_.SetAccessPolicy(std::move(policy));
+  if (next.max_connections != current_.max_connections ||
+      next.idle_timeout != current_.idle_timeout) {
+    server_.SetLimits(next.max_connections, next.idle_timeout);
+    spdlog::info("reload: max_connections {}, idle_timeout {}", next.max_connections,
+                 FormatDuration(next.idle_timeout));
+  }
+  if (next.max_connections != current_.max_connections ||
+      next.jobs.size() != current_.jobs.size()) {
+    CheckNofileBudget(next.max_connections, next.jobs.size());
+  }
   if (next.socket != current_.socket && !socket_from_flag_) {
     std::string note = "the socket setting changed; it takes effect at restart (serving " +
                        socket_path_ + " until then)";

@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <list>
 #include <memory>
@@ -15,6 +17,7 @@
 
 #include "thr/access.h"
 #include "thr/commands/command.h"
+#include "thr/duration.h"
 #include "thr/fd.h"
 #include "thr/status.h"
 
@@ -22,12 +25,20 @@ namespace thr {
 
 class Supervisor;
 
+// A reply or stream line that cannot be written for this long (the client stopped reading and
+// the kernel's buffer is full) cuts the connection off (SO_SNDTIMEO).
+inline constexpr std::chrono::seconds kSendTimeout{10};
+
 // Nothing thrown below this point reaches the connection loop. Checks `ctx.peer` against the
 // access policy before any handler runs (permission_denied otherwise) and writes the audit
 // line (access.h).
 nlohmann::json Dispatch(CommandContext& ctx, std::string_view line);
 // The same without a reloader (tests).
 nlohmann::json Dispatch(Supervisor& sup, std::string_view line);
+
+// Warns (log) when the soft RLIMIT_NOFILE is below what `max_connections` connections and
+// `exec_jobs` exec jobs, all running at once, may need.
+void CheckNofileBudget(size_t max_connections, size_t exec_jobs);
 
 // Thread-safe. Connections are served concurrently, so a stop waiting on one never delays
 // status or ping on another.
@@ -52,6 +63,12 @@ class Server {
   }
   // Before Serve(): lets `reload` through.
   void SetReloader(Reloader* reloader) { ctx_.reloader = reloader; }
+  // The config's max_connections and idle_timeout (docs/protocol.md "Limits"). Any time, from
+  // any thread: a lower cap refuses only new connections; a new idle timeout applies to a
+  // waiting connection within kIdleRecheck.
+  void SetLimits(size_t max_connections, Duration idle_timeout);
+  // Open connections being served (not counting those refused). For tests.
+  size_t active_connections();
   // Starts the accept thread.
   void Serve();
   // Stops accepting, closes every connection, joins their threads, removes the socket file.
@@ -64,6 +81,11 @@ class Server {
     bool done = false;  // guarded by mu_
   };
   void AcceptLoop();
+  // Takes `fd` on: a thread of its own, or a busy error line and a close past the cap.
+  void Admit(UniqueFd fd);
+  // EMFILE/ENFILE from accept: refuses one waiting client through the spare descriptor.
+  // Returns false when even that failed, so the caller backs off.
+  bool RefuseWithSpare();
   void ServeConnection(Connection* conn);
   void ReapDoneLocked();
 
@@ -78,7 +100,17 @@ class Server {
   std::mutex mu_;
   std::condition_variable done_cv_;    // a connection became done
   std::list<Connection> connections_;  // guarded by mu_
+  size_t active_ = 0;                  // guarded by mu_: connections not yet done
   bool shutting_down_ = false;         // guarded by mu_
+  std::atomic<size_t> max_connections_{1024};
+  std::atomic<int64_t> idle_timeout_ms_{5 * 60'000};
+  // Accept thread only: an open /dev/null given up on EMFILE so that one waiting client can
+  // be accepted and told why it is refused (the reserve-descriptor trick), and the state of
+  // the current episode of refusals, logged once when it starts and once when it ends.
+  UniqueFd spare_fd_;
+  size_t refused_at_cap_ = 0;   // guarded by mu_
+  size_t accept_failures_ = 0;  // accept thread only: failed accepts this episode
+  size_t refused_no_fds_ = 0;   // accept thread only: clients refused through the spare
 };
 
 }  // namespace thr

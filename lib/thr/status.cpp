@@ -7,7 +7,7 @@
 namespace thr {
 namespace {
 
-constexpr std::array<std::pair<Status::Code, std::string_view>, 13> kCodeNames = {{
+constexpr std::array<std::pair<Status::Code, std::string_view>, 14> kCodeNames = {{
     {Status::Code::kOk, "ok"},
     {Status::Code::kInvalidConfig, "invalid_config"},
     {Status::Code::kBadRequest, "bad_request"},
@@ -16,6 +16,7 @@ constexpr std::array<std::pair<Status::Code, std::string_view>, 13> kCodeNames =
     {Status::Code::kRefused, "refused"},
     {Status::Code::kTooLarge, "too_large"},
     {Status::Code::kTooSlow, "too_slow"},
+    {Status::Code::kBusy, "busy"},
     {Status::Code::kUnavailable, "unavailable"},
     {Status::Code::kTimeout, "timeout"},
     {Status::Code::kIo, "io_error"},

@@ -18,6 +18,7 @@ class Status {
     kRefused,         // the transition is refused by the state table
     kTooLarge,        // a request line over the limit
     kTooSlow,         // a streaming reader fell too far behind and was cut off
+    kBusy,            // thrd refused the connection: max_connections or out of descriptors
     kUnavailable,     // the daemon cannot be reached (client side)
     kTimeout,         // no answer in time (client side)
     kIo,              // a system call failed
@@ -38,6 +39,7 @@ class Status {
   }
   static Status TooLarge(std::string msg) { return {Code::kTooLarge, std::move(msg)}; }
   static Status TooSlow(std::string msg) { return {Code::kTooSlow, std::move(msg)}; }
+  static Status Busy(std::string msg) { return {Code::kBusy, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
   static Status Timeout(std::string msg) { return {Code::kTimeout, std::move(msg)}; }
   // "what: strerror(err)".

@@ -549,6 +549,39 @@ TEST_CASE("Config: socket_group is a known group name or a gid") {
   }
 }
 
+TEST_CASE("Config: max_connections is an integer from 1 to 65536, default 1024") {
+  CHECK(ParseOk(R"({"jobs": []})").max_connections == 1024u);
+  auto cap = [](const std::string& value) {
+    return ParseOk(R"({"jobs": [], "max_connections": )" + value + "}").max_connections;
+  };
+  CHECK(cap("1") == 1u);
+  CHECK(cap("8") == 8u);
+  CHECK(cap("65536") == 65536u);
+  for (const std::string value : {"0", "-1", "65537", "1.5", R"("8")", "true", "null"}) {
+    CAPTURE(value);
+    CHECK(ParseFails(R"({"jobs": [], "max_connections": )" + value + "}") ==
+          "config t.json: key \"max_connections\": expected an integer from 1 to 65536, got " +
+              value);
+  }
+}
+
+TEST_CASE("Config: idle_timeout is a duration of at least 1s, default 5m") {
+  CHECK(ParseOk(R"({"jobs": []})").idle_timeout == Duration(5 * 60'000));
+  auto idle = [](const std::string& value) {
+    return ParseOk(R"({"jobs": [], "idle_timeout": )" + value + "}").idle_timeout;
+  };
+  CHECK(idle(R"("1s")") == Duration(1000));
+  CHECK(idle(R"("1h")") == Duration(3'600'000));
+  CHECK(idle("30") == Duration(30'000));
+  Contains(ParseFails(R"({"jobs": [], "idle_timeout": "500ms"})"),
+           "config t.json: key \"idle_timeout\": 500ms is below the minimum of 1s");
+  for (const std::string value : {R"("soon")", R"("0s")", "-5", "true"}) {
+    CAPTURE(value);
+    Contains(ParseFails(R"({"jobs": [], "idle_timeout": )" + value + "}"),
+             "config t.json: key \"idle_timeout\": ");
+  }
+}
+
 TEST_CASE("Config: an unknown top-level key suggests the new keys too") {
   Contains(ParseFails(R"({"jobs": [], "socket_mod": "0660"})"),
            "unknown key \"socket_mod\" (did you mean \"socket_mode\"?)");

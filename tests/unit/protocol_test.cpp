@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 
 namespace thr {
@@ -96,6 +97,44 @@ TEST_CASE("Protocol: the default limit is kMaxLineBytes") {
   CHECK(reader.Next(&line) == Result::kNeedMore);
   reader.Feed("y");
   CHECK(reader.Next(&line) == Result::kTooLong);
+}
+
+TEST_CASE("Protocol: a 10 MiB line fed in chunks is refused once past the limit, never held") {
+  LineReader reader;
+  const std::string chunk(16384, 'x');
+  std::string line;
+  size_t fed = 0, most_held = 0;
+  Result r = Result::kNeedMore;
+  while (fed < 10 * 1024 * 1024) {
+    reader.Feed(chunk);
+    fed += chunk.size();
+    most_held = std::max(most_held, reader.buffered());
+    r = reader.Next(&line);
+    if (r != Result::kNeedMore) break;
+  }
+  CHECK(r == Result::kTooLong);
+  // Refused within one chunk of the limit; it never held more than the limit plus a chunk.
+  CHECK(fed <= kMaxLineBytes + chunk.size());
+  CHECK(most_held <= kMaxLineBytes + chunk.size());
+}
+
+TEST_CASE("Protocol: LineReader takes a line fed one byte at a time, in linear time") {
+  LineReader reader;
+  const std::string request = R"({"cmd":"ping","pad":")" + std::string(60000, 'p') + "\"}";
+  std::string line;
+  for (char c : request) {
+    reader.Feed(std::string_view(&c, 1));
+    REQUIRE(reader.Next(&line) == Result::kNeedMore);
+  }
+  reader.Feed("\nnext");
+  REQUIRE(reader.Next(&line) == Result::kLine);
+  CHECK(line == request);
+  CHECK(reader.Next(&line) == Result::kNeedMore);
+  // After compaction the scan position follows the bytes it moved with.
+  CHECK(reader.buffered() == 4);
+  reader.Feed("\n");
+  REQUIRE(reader.Next(&line) == Result::kLine);
+  CHECK(line == "next");
 }
 
 TEST_CASE("Protocol: EncodeLine is compact JSON ending in exactly one newline") {

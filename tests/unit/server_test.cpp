@@ -3,16 +3,20 @@
 #include "thr/server.h"
 
 #include <doctest/doctest.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test_util.h"
@@ -335,6 +339,196 @@ TEST_CASE("Server: an oversized request gets too_large and a close") {
   nlohmann::json reply = nlohmann::json::parse(received.substr(0, received.find('\n')));
   CHECK(reply["error"]["code"] == "too_large");
   CHECK(Ping(h.path).ok());  // the daemon itself is fine
+}
+
+// The next line from `fd` (without '\n') within `timeout`; false on EOF, error or timeout.
+bool ReadLine(int fd, Duration timeout, std::string* line) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  line->clear();
+  char c;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+    if (::read(fd, &c, 1) != 1) return false;
+    if (c == '\n') return true;
+    *line += c;
+  }
+}
+
+// True once the server closed `fd` (EOF or reset) within `timeout`.
+bool ClosedByServer(int fd, Duration timeout) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
+  char buf[256];
+  return ::read(fd, buf, sizeof(buf)) <= 0;
+}
+
+// Connects, sends a ping and reads one reply line: "ok", the error code, or "" (no reply).
+std::string PingOn(UniqueFd& fd, const std::string& path) {
+  fd = RawConnect(path);
+  if (!fd.valid()) return "";
+  (void)SendAll(fd.get(), "{\"cmd\":\"ping\"}\n");  // a refused client may find it closed
+  std::string line;
+  if (!ReadLine(fd.get(), kClientTimeout, &line)) return "";
+  nlohmann::json reply = nlohmann::json::parse(line, nullptr, false);
+  if (reply.is_discarded()) return "";
+  if (reply["ok"] == true) return "ok";
+  return reply["error"]["code"].get<std::string>();
+}
+
+TEST_CASE("Server: past max_connections a client gets one busy line and a close") {
+  ServerHarness h;
+  REQUIRE(h.server.Listen(h.path).ok());
+  h.server.SetLimits(3, Duration(60'000));
+  h.server.Serve();
+  UniqueFd held[3];
+  for (UniqueFd& fd : held) REQUIRE(PingOn(fd, h.path) == "ok");
+  CHECK(h.server.active_connections() == 3);
+
+  UniqueFd extra = RawConnect(h.path);
+  REQUIRE(extra.valid());
+  std::string line;
+  REQUIRE(ReadLine(extra.get(), kClientTimeout, &line));
+  nlohmann::json reply = nlohmann::json::parse(line);
+  CHECK(reply["ok"] == false);
+  CHECK(reply["error"]["code"] == "busy");
+  CHECK(reply["error"]["message"] == "too many connections (3, max_connections); try again later");
+  CHECK(ClosedByServer(extra.get(), kClientTimeout));
+  CHECK(ReplyStatus(reply).code() == Status::Code::kBusy);
+
+  SUBCASE("thr::Client reads the refusal as the reply to its request") {
+    std::unique_ptr<Client> client;
+    REQUIRE(Client::Connect(h.path, kClientTimeout, &client).ok());
+    nlohmann::json r;
+    (void)client->Send({{"cmd", "ping"}});  // may find the connection closed already
+    REQUIRE(client->Receive(kClientTimeout, &r).ok());
+    CHECK(ReplyStatus(r).code() == Status::Code::kBusy);
+  }
+  SUBCASE("a closed connection frees its place") {
+    held[0].Reset();
+    REQUIRE(test::WaitUntil([&] { return h.server.active_connections() == 2; }));
+    UniqueFd again;
+    CHECK(PingOn(again, h.path) == "ok");
+    UniqueFd fourth;
+    CHECK(PingOn(fourth, h.path) == "busy");
+  }
+  SUBCASE("a higher cap set at run time admits more") {
+    h.server.SetLimits(4, Duration(60'000));
+    UniqueFd fourth;
+    CHECK(PingOn(fourth, h.path) == "ok");
+  }
+}
+
+TEST_CASE("Server: the connection count is exact under concurrent connects") {
+  ServerHarness h;
+  REQUIRE(h.server.Listen(h.path).ok());
+  constexpr size_t kCap = 10, kClients = 40;
+  h.server.SetLimits(kCap, Duration(60'000));
+  h.server.Serve();
+  std::vector<UniqueFd> fds(kClients);
+  std::vector<std::string> results(kClients);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] { results[i] = PingOn(fds[i], h.path); });
+  }
+  for (std::thread& t : threads) t.join();
+  size_t ok = 0, busy = 0;
+  for (const std::string& r : results) {
+    if (r == "ok") ++ok;
+    if (r == "busy") ++busy;
+  }
+  // Every client holds its connection open: exactly the cap is served, the rest refused.
+  CHECK(ok == kCap);
+  CHECK(busy == kClients - kCap);
+  CHECK(h.server.active_connections() == kCap);
+  fds.clear();
+  CHECK(test::WaitUntil([&] { return h.server.active_connections() == 0; }));
+}
+
+TEST_CASE("Server: an idle connection gets a timeout line and a close; a busy one does not") {
+  ServerHarness h;
+  REQUIRE(h.server.Listen(h.path).ok());
+  const Duration idle = test::Scaled(Duration(400));
+  h.server.SetLimits(1024, idle);
+  h.server.Serve();
+
+  SUBCASE("no byte at all") {
+    UniqueFd fd = RawConnect(h.path);
+    REQUIRE(fd.valid());
+    auto t0 = std::chrono::steady_clock::now();
+    std::string line;
+    REQUIRE(ReadLine(fd.get(), kClientTimeout, &line));
+    auto waited = std::chrono::steady_clock::now() - t0;
+    CHECK(waited >= idle - Duration(50));
+    nlohmann::json reply = nlohmann::json::parse(line);
+    CHECK(reply["error"]["code"] == "timeout");
+    CHECK(reply["error"]["message"] == "idle for " + FormatDuration(idle) + "; closing");
+    CHECK(ClosedByServer(fd.get(), kClientTimeout));
+  }
+  SUBCASE("after a reply, the clock starts again") {
+    UniqueFd fd;
+    REQUIRE(PingOn(fd, h.path) == "ok");
+    std::string line;
+    REQUIRE(ReadLine(fd.get(), kClientTimeout, &line));
+    CHECK(nlohmann::json::parse(line)["error"]["code"] == "timeout");
+  }
+  SUBCASE("requests more often than the timeout keep it open") {
+    UniqueFd fd = RawConnect(h.path);
+    REQUIRE(fd.valid());
+    auto end = std::chrono::steady_clock::now() + 3 * idle;
+    std::string line;
+    while (std::chrono::steady_clock::now() < end) {
+      REQUIRE(SendAll(fd.get(), "{\"cmd\":\"ping\"}\n").ok());
+      REQUIRE(ReadLine(fd.get(), kClientTimeout, &line));
+      REQUIRE(nlohmann::json::parse(line)["ok"] == true);
+      std::this_thread::sleep_for(idle / 4);
+    }
+  }
+  SUBCASE("a wait longer than the timeout is a request in progress, not idleness") {
+    UniqueFd fd = RawConnect(h.path);
+    REQUIRE(fd.valid());
+    const int64_t wait_ms = 3 * idle.count();
+    REQUIRE(SendAll(fd.get(), R"({"cmd":"wait","jobs":["a"],"state":"paused","timeout_ms":)" +
+                                  std::to_string(wait_ms) + "}\n")
+                .ok());
+    std::string line;
+    REQUIRE(ReadLine(fd.get(), kClientTimeout, &line));
+    nlohmann::json reply = nlohmann::json::parse(line);
+    CHECK(reply["error"]["code"] == "timeout");
+    CHECK(reply["error"]["message"].get<std::string>().find("not paused in time") !=
+          std::string::npos);
+    REQUIRE(SendAll(fd.get(), "{\"cmd\":\"ping\"}\n").ok());
+    REQUIRE(ReadLine(fd.get(), kClientTimeout, &line));
+    CHECK(nlohmann::json::parse(line)["ok"] == true);
+  }
+}
+
+TEST_CASE("Server: a huge line is refused after the limit, with the sender still sending") {
+  ServerHarness h;
+  REQUIRE(h.server.Listen(h.path).ok());
+  h.server.Serve();
+  UniqueFd fd = RawConnect(h.path);
+  REQUIRE(fd.valid());
+  test::IgnoreSigpipe ignore;
+  std::atomic<size_t> sent{0};
+  std::thread sender([&] {
+    const std::string chunk(65536, 'z');
+    while (sent < 10u * 1024 * 1024) {
+      ssize_t n = ::send(fd.get(), chunk.data(), chunk.size(), MSG_NOSIGNAL);
+      if (n <= 0) break;  // closed by the server
+      sent += static_cast<size_t>(n);
+    }
+  });
+  std::string line;
+  bool got = ReadLine(fd.get(), kClientTimeout, &line);
+  sender.join();
+  REQUIRE(got);
+  CHECK(nlohmann::json::parse(line)["error"]["code"] == "too_large");
+  // The server stopped reading once it refused: the rest of 10 MiB never went through.
+  CHECK(sent < 10u * 1024 * 1024);
+  CHECK(Ping(h.path).ok());
 }
 
 TEST_CASE("Server: a second server on a live socket is refused, naming the path") {

@@ -30,6 +30,8 @@ TEST_CASE("Status: every code has a wire name that maps back to it") {
       {Code::kRefused, "refused"},
       {Code::kPermissionDenied, "permission_denied"},
       {Code::kTooLarge, "too_large"},
+      {Code::kTooSlow, "too_slow"},
+      {Code::kBusy, "busy"},
       {Code::kUnavailable, "unavailable"},
       {Code::kTimeout, "timeout"},
       {Code::kIo, "io_error"},
@@ -57,6 +59,7 @@ TEST_CASE("Status: each factory sets its code and message") {
   CHECK(Status::Refused("m").code() == Code::kRefused);
   CHECK(Status::PermissionDenied("m").code() == Code::kPermissionDenied);
   CHECK(Status::TooLarge("m").code() == Code::kTooLarge);
+  CHECK(Status::Busy("m").code() == Code::kBusy);
   CHECK(Status::Unavailable("m").code() == Code::kUnavailable);
   CHECK(Status::Timeout("m").code() == Code::kTimeout);
   CHECK(Status::Internal("m").code() == Code::kInternal);
