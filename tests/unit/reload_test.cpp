@@ -290,6 +290,34 @@ TEST_CASE("Reload: a changed socket_mode applies to the socket file at once") {
   REQUIRE(Call(h.socket_path, {{"cmd", "ping"}}, &reply).ok());
 }
 
+TEST_CASE("Reload: max_connections and idle_timeout apply at once") {
+  ReloadHarness h;
+  const std::string jobs = R"("jobs": [{"name": "a", "task": "timestamp", "every": "10s"}])";
+  h.Begin("{" + jobs + "}");
+  // Two connections held open, each served.
+  std::unique_ptr<Client> held[2];
+  nlohmann::json reply;
+  for (auto& client : held) {
+    REQUIRE(Client::Connect(h.socket_path, kClientTimeout, &client).ok());
+    REQUIRE(client->Call({{"cmd", "ping"}}, kClientTimeout, &reply).ok());
+    REQUIRE(reply["ok"] == true);
+  }
+  WriteFile(h.config_path, R"({"max_connections": 2, "idle_timeout": "1h", )" + jobs + "}");
+  ReloadOutcome outcome;
+  REQUIRE(h.reloader->Reload(&outcome).ok());
+  CHECK(outcome.report.unchanged == Names{"a"});
+  // A third is refused, with the new cap in the message (maybe before its request is sent).
+  std::unique_ptr<Client> third;
+  REQUIRE(Client::Connect(h.socket_path, kClientTimeout, &third).ok());
+  (void)third->Send({{"cmd", "ping"}});
+  REQUIRE(third->Receive(kClientTimeout, &reply).ok());
+  CHECK(reply["error"]["code"] == "busy");
+  CHECK(reply["error"]["message"] == "too many connections (2, max_connections); try again later");
+  // The held ones are still served.
+  REQUIRE(held[0]->Call({{"cmd", "ping"}}, kClientTimeout, &reply).ok());
+  CHECK(reply["ok"] == true);
+}
+
 TEST_CASE("Reload: RequestReload (SIGHUP) applies an edit on the reloader's thread") {
   ReloadHarness h;
   h.Begin(kInitial);
