@@ -88,7 +88,9 @@ Status ClockWatch::Start() {
   if (Status s = source_->Arm(&fd); !s.ok()) return s;
   stop_fd_ = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!stop_fd_.valid()) return Status::Io("eventfd", errno);
-  thread_ = std::thread([this, fd] { Loop(fd); });
+  // The baseline is read after arming and before the thread runs: a set after Start returns
+  // is then measured in full, however late the thread gets going.
+  thread_ = std::thread([this, fd, offset = source_->Offset()] { Loop(fd, offset); });
   return Status::Ok();
 }
 
@@ -100,9 +102,8 @@ void ClockWatch::Stop() {
   stop_fd_.Reset();
 }
 
-void ClockWatch::Loop(int source_fd) {
+void ClockWatch::Loop(int source_fd, std::chrono::nanoseconds offset) {
   pthread_setname_np(pthread_self(), "thrd-clock");
-  std::chrono::nanoseconds offset = source_->Offset();
   while (true) {
     pollfd fds[2] = {{source_fd, POLLIN, 0}, {stop_fd_.get(), POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {

@@ -53,7 +53,8 @@ class ClockWatch {
   void Stop();
 
  private:
-  void Loop(int source_fd);
+  // `offset`: the source's Offset() when it was armed.
+  void Loop(int source_fd, std::chrono::nanoseconds offset);
 
   Callback on_step_;
   std::unique_ptr<WallClockSource> source_;

@@ -260,7 +260,8 @@ class DatagramSink {
 
 // Lowers this process's RLIMIT_FSIZE soft limit for the scope, so a write past `bytes` into a
 // regular file fails with EFBIG (SIGXFSZ ignored), as a full disk fails one with ENOSPC: an
-// injected write failure that needs no mount and no root. Pipes and sockets are not affected.
+// injected write failure that needs no mount and no root. Pipes and sockets are not affected,
+// but the test's own output is when it goes to a regular file: assert after the scope.
 class FileSizeLimit {
  public:
   explicit FileSizeLimit(rlim_t bytes) {
