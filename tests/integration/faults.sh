@@ -106,6 +106,9 @@ if [[ -z "$SETPRIV" ]] || ! id nobody >/dev/null 2>&1; then
   log "  SKIP  needs setpriv and a user nobody (root ignores RLIMIT_NPROC)"
 elif ! "$SETPRIV" --reuid=nobody --regid="$(id -g nobody)" --clear-groups true 2>/dev/null; then
   log "  SKIP  setpriv cannot switch to nobody here"
+elif ! "$SETPRIV" --reuid=nobody --regid="$(id -g nobody)" --clear-groups test -x "$THRD" 2>/dev/null ||
+  ! "$SETPRIV" --reuid=nobody --regid="$(id -g nobody)" --clear-groups test -x "$(dirname "$TMPD")"; then
+  log "  SKIP  nobody cannot run $THRD or reach $(dirname "$TMPD")"
 else
   NB_GID=$(id -g nobody)
   RUN_AS_NOBODY=("$SETPRIV" --reuid=nobody --regid="$NB_GID" --clear-groups)
