@@ -31,6 +31,8 @@ keeper_of() { ps -o pid=,comm= --ppid "$1" | awk '$2 == "thrd-keeper" { print $1
 # log_count PATTERN: how many lines of thrd's log match.
 log_count() { grep -Ec -- "$1" "$THRD_ERR" || true; }
 log_has() { grep -Eq -- "$1" "$THRD_ERR"; }
+# log_more PATTERN N: more than N lines match (for wait_until, which re-runs it).
+log_more() { (($(log_count "$1") > $2)); }
 
 # rate_check JOB RUNS0 T0_MS EVERY_MS: JOB's runs grew by at least half of what the time since
 # T0 allows (a loaded machine is slow, never this slow).
@@ -176,7 +178,7 @@ else
   ctl stop other
   expect_eq "read-only: stop still acts (exit 0)" 0 "$CTL_RC"
   expect_eq "read-only: other is stopped" stopped "$(field other state)"
-  if wait_until 5 test "$(log_count "cannot keep operator decisions")" -gt "$errs0"; then
+  if wait_until 5 log_more "cannot keep operator decisions" "$errs0"; then
     pass "read-only: logged: $(grep "cannot keep operator decisions" "$THRD_ERR" | tail -n1 | cut -c1-160)"
   else
     fail "read-only: the failed save is not logged"
@@ -205,7 +207,7 @@ else
   errs0=$(log_count "cannot keep operator decisions")
   ctl stop other
   expect_eq "full: stop still acts (exit 0)" 0 "$CTL_RC"
-  if wait_until 5 test "$(log_count "cannot keep operator decisions")" -gt "$errs0"; then
+  if wait_until 5 log_more "cannot keep operator decisions" "$errs0"; then
     pass "full: logged: $(grep "cannot keep operator decisions" "$THRD_ERR" | tail -n1 | cut -c1-160)"
   else
     fail "full: the failed save is not logged"
@@ -245,7 +247,7 @@ try_bad() {  # LABEL EXPECTED_MESSAGE_PART
   expect_eq "$1: jobs untouched (same states and threads)" "$set0" "$(jobset)"
   refused=$(log_count "reload refused, nothing changed")
   kill -HUP "$THRD_PID"
-  if wait_until 10 test "$(log_count "reload refused, nothing changed")" -gt "$refused"; then
+  if wait_until 10 log_more "reload refused, nothing changed" "$refused"; then
     pass "$1: SIGHUP refused and logged"
   else
     fail "$1: SIGHUP: no refusal in the log"
