@@ -17,6 +17,7 @@
 
 #include "thr/access.h"
 #include "thr/clock.h"
+#include "thr/clock_watch.h"
 #include "thr/config.h"
 #include "thr/decisions.h"
 #include "thr/exit_codes.h"
@@ -146,6 +147,10 @@ int RunDaemon(const DaemonOptions& options) {
   supervisor.SetChangeListener(
       [&notifier, &supervisor] { notifier.Status(DescribeCounts(supervisor.Counts())); });
   server.Serve();
+  // Schedules never move with the wall clock; a step is only worth a line in the log.
+  ClockWatch clock_watch;
+  if (Status s = clock_watch.Start(); !s.ok())
+    spdlog::warn("clock watch: {}; wall clock steps will not be logged", s.message());
   // The socket accepts from here on: a client that sees READY=1 can talk to thrd.
   notifier.Ready(DescribeCounts(supervisor.Counts()));
 
@@ -193,6 +198,7 @@ int RunDaemon(const DaemonOptions& options) {
   supervisor.Shutdown();
   reloader.Close();
   server.Shutdown();
+  clock_watch.Stop();
   RunGroups::Get().StopKeeper();
   ReapStrays();
   spdlog::info("stopped");

@@ -256,7 +256,9 @@ bool Job::RunOnce(std::unique_lock<std::mutex>& lock, Worker* w, const Grid& gri
   RunResult result;
   if (task_->needs_control()) {
     wake = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!wake.valid()) result = {false, false, std::string("eventfd: ") + std::strerror(errno)};
+    if (!wake.valid()) {
+      result = {false, false, std::string("cannot create an eventfd: ") + std::strerror(errno)};
+    }
     run_wake_fd_ = wake.get();
   }
   lock.unlock();

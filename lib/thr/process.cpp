@@ -175,14 +175,16 @@ Status Spawn(const SpawnRequest& request, std::unique_ptr<Child>* out) {
   if (Status s = FindProgram(request.argv[0], request.env, &path); !s.ok()) return s;
 
   int out_pipe[2], err_pipe[2], report_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) return Status::Io("pipe", errno);
+  // Out of descriptors (EMFILE, ENFILE) or processes (EAGAIN): the run fails with the reason,
+  // the job keeps its schedule, and the next run tries again.
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) return Status::Io("cannot create a pipe", errno);
   UniqueFd out_r(out_pipe[0]), out_w(out_pipe[1]);
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) return Status::Io("pipe", errno);
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) return Status::Io("cannot create a pipe", errno);
   UniqueFd err_r(err_pipe[0]), err_w(err_pipe[1]);
-  if (pipe2(report_pipe, O_CLOEXEC) != 0) return Status::Io("pipe", errno);
+  if (pipe2(report_pipe, O_CLOEXEC) != 0) return Status::Io("cannot create a pipe", errno);
   UniqueFd report_r(report_pipe[0]), report_w(report_pipe[1]);
   UniqueFd devnull(open("/dev/null", O_RDONLY | O_CLOEXEC));
-  if (!devnull.valid()) return Status::Io("/dev/null", errno);
+  if (!devnull.valid()) return Status::Io("cannot open /dev/null", errno);
 
   std::vector<char*> argv = CStrings(request.argv);
   // Running as another user: HOME, USER and LOGNAME are theirs (as with systemd's User=),
@@ -217,7 +219,7 @@ Status Spawn(const SpawnRequest& request, std::unique_ptr<Child>* out) {
                  err_w.get(),
                  report_w.get()};
   pid_t pid = RunGroups::Get().ForkRegistered(&ChildMain, &args);
-  if (pid < 0) return Status::Io("fork", errno);
+  if (pid < 0) return Status::Io("cannot fork", errno);
   setpgid(pid, pid);  // also from this side, so signals reach the group at once
   std::unique_ptr<Child> child(new Child());
   child->pid_ = pid;

@@ -45,11 +45,18 @@ bool Supervisor::RetainDecisionsLocked(const std::vector<JobSpec>& specs) {
 }
 
 // A failed write leaves the command done but its decision unkept across a restart: say so
-// loudly, but do not undo what the operator asked for.
+// loudly, but do not undo what the operator asked for. The file on disk is still the last one
+// written whole (temp + rename); the next command writes again, even one that changes nothing,
+// so once the state dir is writable again it holds every decision.
 void Supervisor::SaveDecisionsLocked() {
-  if (Status s = decision_file_.Save(decisions_); !s.ok()) {
-    spdlog::error("cannot keep operator decisions: {}", s.message());
+  Status s = decision_file_.Save(decisions_);
+  if (!s.ok()) {
+    spdlog::error("cannot keep operator decisions: {}; {} keeps the previous ones", s.message(),
+                  decision_file_.path());
+  } else if (unsaved_) {
+    spdlog::info("operator decisions kept again in {}", decision_file_.path());
   }
+  unsaved_ = !s.ok();
 }
 
 void Supervisor::Start(const Config& config) {
@@ -134,7 +141,7 @@ std::vector<ControlResult> Supervisor::Apply(Control control, const std::vector<
       if (inserted || it->second != kept) dirty = true;
       it->second = kept;
     }
-    if (dirty) SaveDecisionsLocked();
+    if (dirty || (unsaved_ && !results.empty())) SaveDecisionsLocked();
   }
   for (const auto& job : settling) job->Settle();
   bool changed = false;

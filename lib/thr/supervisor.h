@@ -104,6 +104,7 @@ class Supervisor {
   std::vector<std::shared_ptr<Job>> jobs_;  // guarded by mu_, config order
   std::mutex decisions_mu_;                 // also serialises writes of the file
   Decisions decisions_;                     // guarded by decisions_mu_
+  bool unsaved_ = false;  // guarded by decisions_mu_: the last write failed; retry at the next
   const DecisionFile decision_file_;
   StateWatch watch_;
   EventBus events_;

@@ -280,3 +280,37 @@ TEST_CASE("DecisionFile: Save into an unwritable place is an error that names it
 
 }  // namespace
 }  // namespace thr
+
+namespace thr {
+namespace {
+
+// A full disk (ENOSPC) or a file size limit (EFBIG) fails the write of the temp file midway:
+// the file thrd had is untouched, and the next Save, once writing works, succeeds.
+TEST_CASE("DecisionFile: a write that fails midway leaves the old file whole and no temp file") {
+  test::TempDir dir;
+  DecisionFile file(dir.path());
+  REQUIRE(file.Save(kSample).ok());
+  const std::string before = ReadFile(file.path());
+  Decisions bigger = kSample;
+  for (int i = 0; i < 50; ++i) bigger["job-" + std::to_string(i)] = JobState::kPaused;
+  Status s;
+  {
+    // No CHECK inside: doctest's own output may be a regular file, limited too.
+    test::FileSizeLimit limit(16);  // far less than any decisions file
+    s = file.Save(bigger);
+  }
+  CHECK(s.code() == Status::Code::kIo);
+  CHECK(s.message().find("write " + file.path() + ".tmp") != std::string::npos);
+  CHECK(ReadFile(file.path()) == before);
+  CHECK_FALSE(std::filesystem::exists(file.path() + ".tmp"));
+  Decisions loaded;
+  REQUIRE(file.Load(&loaded).ok());
+  CHECK(loaded == kSample);
+
+  REQUIRE(file.Save(bigger).ok());
+  REQUIRE(file.Load(&loaded).ok());
+  CHECK(loaded == bigger);
+}
+
+}  // namespace
+}  // namespace thr

@@ -361,3 +361,38 @@ TEST_CASE("Process: user and group switch before exec (as root)") {
 
 }  // namespace
 }  // namespace thr
+
+namespace thr {
+namespace {
+
+// Out of file descriptors (EMFILE): every free slot under a lowered RLIMIT_NOFILE is taken,
+// so the run's pipes cannot be made. The run fails with a reason that says so and leaves no
+// process; once descriptors are free again, the next spawn works.
+TEST_CASE("Process: out of descriptors, a spawn fails with the reason and leaves nothing") {
+  CheckNoChildren();
+  rlimit saved{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  std::vector<UniqueFd> fillers;
+  {
+    test::ScopeExit restore([&] { ::setrlimit(RLIMIT_NOFILE, &saved); });
+    rlimit low = saved;
+    low.rlim_cur = std::min<rlim_t>(saved.rlim_cur, 256);
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+    while (true) {
+      UniqueFd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+      if (!fd.valid()) break;
+      fillers.push_back(std::move(fd));
+    }
+    REQUIRE(errno == EMFILE);
+    std::string reason = SpawnFails(Request({"true"}));
+    CHECK(reason == "cannot create a pipe: Too many open files");
+    fillers.clear();
+  }
+  std::unique_ptr<Child> child = SpawnOk(Request({"true"}));
+  CHECK(DescribeWaitStatus(child->ReapLeader()) == "exit status 0");
+  child.reset();
+  CheckNoChildren();
+}
+
+}  // namespace
+}  // namespace thr

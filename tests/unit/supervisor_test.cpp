@@ -530,3 +530,32 @@ TEST_CASE("Supervisor: the change listener hears of changes, not of no-ops") {
 
 }  // namespace
 }  // namespace thr
+
+namespace thr {
+namespace {
+
+// The state dir fills up (or turns read-only): the command still acts and the previous file
+// stays whole. Once writing works again, the next command saves every decision, even one
+// that changes nothing in memory (here: pausing the job the failed save already paused).
+TEST_CASE("Supervisor: after a failed save, the next command saves again, even a no-op") {
+  KeptHarness h;
+  h.Start(ThreeJobs());
+  REQUIRE(h.sup->Apply(Control::kPause, {"a"}, false).at(0).status.ok());
+  REQUIRE(h.kept() == Decisions{{"a", JobState::kPaused}});
+  std::vector<ControlResult> r;
+  {
+    // No CHECK inside: doctest's own output may be a regular file, limited too.
+    test::FileSizeLimit full(8);
+    r = h.sup->Apply(Control::kStop, {"b"}, false);
+  }
+  REQUIRE(r.at(0).status.ok());  // done, though not kept
+  CHECK(StateOf(*h.sup, "b") == "stopped");
+  CHECK(h.kept() == Decisions{{"a", JobState::kPaused}});  // the old file, whole
+  std::vector<ControlResult> again = h.sup->Apply(Control::kStop, {"b"}, false);
+  REQUIRE(again.at(0).status.ok());
+  CHECK_FALSE(again.at(0).changed);  // a no-op, and still a save
+  CHECK(h.kept() == Decisions{{"a", JobState::kPaused}, {"b", JobState::kStopped}});
+}
+
+}  // namespace
+}  // namespace thr

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -298,6 +299,35 @@ class CaptureLogs {
   };
   std::shared_ptr<spdlog::logger> saved_;
   std::shared_ptr<Sink> sink_;
+};
+
+// Lowers this process's RLIMIT_FSIZE soft limit for the scope, so a write past `bytes` into a
+// regular file fails with EFBIG (SIGXFSZ ignored), as a full disk fails one with ENOSPC: an
+// injected write failure that needs no mount and no root. Pipes and sockets are not affected,
+// but the test's own output is when it goes to a regular file: assert after the scope.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    ::sigaction(SIGXFSZ, &ignore, &saved_action_);
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    rlimit low = saved_;
+    low.rlim_cur = bytes;
+    if (::setrlimit(RLIMIT_FSIZE, &low) != 0)
+      throw std::system_error(errno, std::generic_category(), "setrlimit RLIMIT_FSIZE");
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &saved_);
+    ::sigaction(SIGXFSZ, &saved_action_, nullptr);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit saved_{};
+  struct sigaction saved_action_ {};
 };
 
 }  // namespace thr::test
