@@ -21,16 +21,20 @@
 
 namespace {
 
+// Never destroyed: the exit handler that removes the directory runs after static destructors.
 const std::string& Dir() {
-  static const std::string dir = [] {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "thrd-fuzz-config.XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
-    std::filesystem::create_directory(tmpl + "/conf.d");
-    std::atexit([] { std::filesystem::remove_all(Dir()); });
-    return tmpl;
+  static const std::string* dir = [] {
+    auto* path = new std::string(
+        (std::filesystem::temp_directory_path() / "thrd-fuzz-config.XXXXXX").string());
+    if (::mkdtemp(path->data()) == nullptr) std::abort();
+    std::filesystem::create_directory(*path + "/conf.d");
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(Dir(), ec);
+    });
+    return path;
   }();
-  return dir;
+  return *dir;
 }
 
 void Check(bool ok, const char* what, std::string_view input) {

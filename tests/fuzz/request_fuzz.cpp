@@ -23,7 +23,7 @@
 
 namespace {
 
-constexpr size_t kLineLimit = 4096;    // small, so that kTooLong is reached
+constexpr size_t kLineLimit = 512;     // small, so that kTooLong is reached
 constexpr int kMaxLinesPerInput = 16;  // keeps one input cheap
 
 thr::Supervisor& TheSupervisor() {
