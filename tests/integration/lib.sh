@@ -10,7 +10,9 @@
 #   finish                  # prints PASS or FAIL and exits
 #
 # Environment: THRD and THRCTL (the binaries), THRD_SOURCE_DIR (the source tree),
-# THRD_TEST_TIME_SCALE (default 1) multiplies every time bound (use 3 under sanitizers),
+# THRD_TEST_TIME_SCALE (default: THRD_TEST_TIME_SCALE_DEFAULT, which a sanitizer build's CTest
+# sets to 3 or 5, else 1) multiplies every time bound, THRD_SANITIZED=1 (set by the same)
+# says the binaries carry sanitizers,
 # THRD_TEST_KEEP=1 keeps the temp dir for a post-mortem.
 #
 # Every thrd started by start_thrd carries THRD_IT_TAG=<the test's temp dir> in its
@@ -30,7 +32,10 @@ export LC_ALL=C
 : "${THRD:?THRD must name the thrd binary}"
 : "${THRCTL:?THRCTL must name the thrctl binary}"
 THRD_SOURCE_DIR=${THRD_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-TIME_SCALE=${THRD_TEST_TIME_SCALE:-1}
+TIME_SCALE=${THRD_TEST_TIME_SCALE:-${THRD_TEST_TIME_SCALE_DEFAULT:-1}}
+SANITIZED=${THRD_SANITIZED:-0}
+# What a sanitizer prints first in a report (ASan, LeakSanitizer, UBSan, TSan).
+SANITIZER_REPORT='ERROR: (Address|Leak)Sanitizer|runtime error:|WARNING: ThreadSanitizer|ERROR: ThreadSanitizer'
 # Debian's interpreter when present: a pyenv shim in PATH costs ~60 ms a call.
 if [[ -x /usr/bin/python3 ]]; then PY=/usr/bin/python3; else PY=$(command -v python3); fi
 
@@ -235,6 +240,17 @@ cleanup() {
       kill -KILL "$pid" 2>/dev/null
     done
   fi
+  # A sanitizer report of any thrd (they all write to $TMPD/thrd<N>.err) or thrctl fails the
+  # test, even when what the test checked came out right.
+  if [[ -n "$TMPD" ]]; then
+    local f
+    for f in "$TMPD"/*.err; do
+      [[ -s "$f" ]] && grep -qE "$SANITIZER_REPORT" "$f" || continue
+      FAILURES=$((FAILURES + 1))
+      log "  FAIL  sanitizer report in $(basename "$f"):"
+      grep -E -A 30 "$SANITIZER_REPORT" "$f" | head -n 60 | sed 's/^/          /'
+    done
+  fi
   if ((FINISHED == 0 && DIED == 0)); then
     if ((rc == 0)); then rc=1; fi
     FAILURES=$((FAILURES + 1))
@@ -349,6 +365,7 @@ ctl_at() {
   CTL_MS=$(((t1 - t0) / 1000))
   CTL_OUT=$(cat "$TMPD/ctl.out")
   CTL_ERR=$(cat "$TMPD/ctl.err")
+  if [[ "$CTL_ERR" =~ $SANITIZER_REPORT ]]; then fail "sanitizer report from thrctl $*: $CTL_ERR"; fi
 }
 # ctl_ok ARGS...: like ctl, and dies unless thrctl exited 0.
 ctl_ok() {
