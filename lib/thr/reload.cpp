@@ -70,9 +70,8 @@ Status Reloader::Reload(ReloadOutcome* outcome) {
     spdlog::info("reload: max_connections {}, idle_timeout {}", next.max_connections,
                  FormatDuration(next.idle_timeout));
   }
-  if (next.max_connections != current_.max_connections ||
-      next.jobs.size() != current_.jobs.size()) {
-    CheckNofileBudget(next.max_connections, next.jobs.size());
+  if (next.max_connections != current_.max_connections || ExecJobs(next) != ExecJobs(current_)) {
+    CheckNofileBudget(next.max_connections, ExecJobs(next));
   }
   if (next.socket != current_.socket && !socket_from_flag_) {
     std::string note = "the socket setting changed; it takes effect at restart (serving " +

@@ -1,5 +1,5 @@
-// The control socket: listen, accept, one thread per connection, and the single Dispatch()
-// chokepoint that turns a request line into a reply.
+// The control socket: listen, accept, one thread per connection, each handing its request lines
+// to Dispatch() (dispatch.h) and enforcing the limits (docs/protocol.md "Limits").
 #pragma once
 
 #include <sys/types.h>
@@ -17,6 +17,7 @@
 
 #include "thr/access.h"
 #include "thr/commands/command.h"
+#include "thr/dispatch.h"
 #include "thr/duration.h"
 #include "thr/fd.h"
 #include "thr/status.h"
@@ -28,13 +29,6 @@ class Supervisor;
 // A reply or stream line that cannot be written for this long (the client stopped reading and
 // the kernel's buffer is full) cuts the connection off (SO_SNDTIMEO).
 inline constexpr std::chrono::seconds kSendTimeout{10};
-
-// Nothing thrown below this point reaches the connection loop. Checks `ctx.peer` against the
-// access policy before any handler runs (permission_denied otherwise) and writes the audit
-// line (access.h).
-nlohmann::json Dispatch(CommandContext& ctx, std::string_view line);
-// The same without a reloader (tests).
-nlohmann::json Dispatch(Supervisor& sup, std::string_view line);
 
 // Warns (log) when the soft RLIMIT_NOFILE is below what `max_connections` connections and
 // `exec_jobs` exec jobs, all running at once, may need.
