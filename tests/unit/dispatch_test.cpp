@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "supervisor_harness.h"
 #include "test_util.h"
 #include "thr/access.h"
 #include "thr/client.h"
@@ -27,21 +28,9 @@
 namespace thr {
 namespace {
 
-Config TwoJobs() {
-  Config config;
-  REQUIRE(ParseConfig(R"({"jobs": [
-    {"name": "a", "task": "timestamp", "every": "10s"},
-    {"name": "b", "task": "timestamp", "every": "10s", "start": "stopped"}]})",
-                      "t.json", &config)
-              .ok());
-  return config;
-}
-
-// A supervisor running TwoJobs(), quietly.
-struct SupervisorHarness {
-  SupervisorHarness() { sup.Start(TwoJobs()); }
-  test::QuietLogs quiet;
-  Supervisor sup{DefaultClock(), nullptr};
+// A supervisor running jobs "a" (running) and "b" (stopped), quietly.
+struct SupervisorHarness : test::RunningSupervisor {
+  SupervisorHarness() : RunningSupervisor(test::TwoJobsJson("stopped")) {}
 };
 
 TEST_CASE("Dispatch: answers invalid JSON with bad_request") {
@@ -150,7 +139,7 @@ TEST_CASE("Dispatch: checks the peer's access before the handler runs, and audit
   // Before the supervisor's threads start; it ends after they are joined.
   test::CaptureLogs logs;
   Supervisor sup{DefaultClock(), nullptr};
-  sup.Start(TwoJobs());
+  sup.Start(test::ConfigFromJson(test::TwoJobsJson("stopped")));
   Allow allow;
   allow.read.users = {"4242"};
   allow.read.uids = {4242};

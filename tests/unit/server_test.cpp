@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "supervisor_harness.h"
 #include "test_util.h"
 #include "thr/access.h"
 #include "thr/client.h"
@@ -28,21 +29,9 @@
 namespace thr {
 namespace {
 
-Config TwoJobs() {
-  Config config;
-  REQUIRE(ParseConfig(R"({"jobs": [
-    {"name": "a", "task": "timestamp", "every": "10s"},
-    {"name": "b", "task": "timestamp", "every": "10s", "start": "stopped"}]})",
-                      "t.json", &config)
-              .ok());
-  return config;
-}
-
-// A supervisor running TwoJobs(), quietly.
-struct SupervisorHarness {
-  SupervisorHarness() { sup.Start(TwoJobs()); }
-  test::QuietLogs quiet;
-  Supervisor sup{DefaultClock(), nullptr};
+// A supervisor running jobs "a" (running) and "b" (stopped), quietly.
+struct SupervisorHarness : test::RunningSupervisor {
+  SupervisorHarness() : RunningSupervisor(test::TwoJobsJson("stopped")) {}
 };
 
 const Duration kClientTimeout = test::Scaled(Duration(10'000));

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "../supervisor_harness.h"
 #include "../test_util.h"
 #include "thr/server.h"
 #include "thr/supervisor.h"
@@ -11,20 +12,9 @@
 namespace thr {
 namespace {
 
-Config AB() {
-  Config config;
-  REQUIRE(ParseConfig(R"({"jobs": [
-    {"name": "a", "task": "timestamp", "every": "10s"},
-    {"name": "b", "task": "timestamp", "every": "10s", "start": "paused"}]})",
-                      "t.json", &config)
-              .ok());
-  return config;
-}
-
-struct Harness {
-  Harness() { sup.Start(AB()); }
-  test::QuietLogs quiet;
-  Supervisor sup{DefaultClock(), nullptr};
+// A supervisor running jobs "a" (running) and "b" (paused), quietly.
+struct Harness : test::RunningSupervisor {
+  Harness() : RunningSupervisor(test::TwoJobsJson("paused")) {}
 };
 
 TEST_CASE("wait: already in the state replies ok with each job's state") {
