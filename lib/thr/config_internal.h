@@ -16,8 +16,8 @@ namespace thr::config_internal {
 
 // The keys of the main file. A drop-in holds only "jobs".
 inline constexpr std::string_view kTopKeys[] = {
-    "socket", "socket_mode", "socket_group", "max_connections", "idle_timeout", "include", "jobs",
-    "allow"};
+    "socket",       "socket_mode", "socket_group", "max_connections",
+    "idle_timeout", "include",     "jobs",         "allow"};
 
 // Job name -> the file that defined it, to keep names unique across the main file and its
 // drop-ins.
