@@ -175,14 +175,21 @@ Status Server::Listen(const std::string& path, unsigned mode, const std::string&
   bound_dev_ = bound.st_dev;
   bound_ino_ = bound.st_ino;
   Status s = SetAccess(mode, group);
-  if (s.ok() && ::listen(fd.get(), 128) != 0) s = Status::Io("listen " + path, errno);
+  // The kernel's maximum backlog, not 128: a burst of clients (a fleet script, a monitoring
+  // wave) waits in the queue instead of failing connect() with EAGAIN while thrd accepts.
+  if (s.ok() && ::listen(fd.get(), SOMAXCONN) != 0) s = Status::Io("listen " + path, errno);
   if (!s.ok()) {
     ::unlink(path.c_str());
     path_.clear();
     return s;
   }
   wake_fd_ = UniqueFd(::eventfd(0, EFD_CLOEXEC));
-  if (!wake_fd_.valid()) return Status::Io("eventfd", errno);
+  if (!wake_fd_.valid()) {
+    s = Status::Io("eventfd", errno);
+    ::unlink(path.c_str());
+    path_.clear();
+    return s;
+  }
   listen_fd_ = std::move(fd);
   return Status::Ok();
 }
@@ -225,8 +232,11 @@ void Server::AcceptLoop() {
     pollfd fds[2] = {{wake_fd_.get(), POLLIN, 0}, {listen_fd_.get(), POLLIN, 0}};
     if (::poll(fds, backoff_ms > 0 ? 1 : 2, backoff_ms > 0 ? backoff_ms : -1) < 0) {
       if (errno == EINTR) continue;
-      spdlog::error("poll: {}", std::strerror(errno));
-      return;
+      // ENOMEM, the only error a valid call can meet: thrd must not stop accepting for good.
+      // poll itself fails, so the wait cannot be a poll timeout; shutdown waits at most this.
+      spdlog::error("accept loop: poll: {}; retrying in 1s", std::strerror(errno));
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      continue;
     }
     if (fds[0].revents != 0) return;
     int fd = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
@@ -288,7 +298,11 @@ void Server::Admit(UniqueFd fd) {
   ReapDoneLocked();
   if (shutting_down_) return;
   const size_t cap = max_connections_;
-  if (active_ >= cap) {
+  // Root and thrd's own user get a few places past the cap, so that clients who may do
+  // nothing cannot lock the operator out by holding every connection.
+  Peer peer = ReadPeer(fd.get());
+  const bool privileged = peer.uid == 0 || peer.uid == ::geteuid();
+  if (active_ >= cap + (privileged ? kPrivilegedReserve : 0)) {
     if (refused_at_cap_++ == 0) {
       spdlog::warn("connections: {} open (max_connections); refusing new ones until some close",
                    active_);
@@ -303,6 +317,7 @@ void Server::Admit(UniqueFd fd) {
   }
   Connection& conn = connections_.emplace_back();
   conn.fd = std::move(fd);
+  conn.peer = std::move(peer);
   ++active_;  // the thread cannot end before this: ending takes mu_
   try {
     conn.thread = std::thread([this, c = &conn] { ServeConnection(c); });
@@ -335,7 +350,10 @@ void Server::ServeConnection(Connection* conn) {
   timeval send_timeout{static_cast<time_t>(kSendTimeout.count()), 0};
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
   CommandContext ctx = ctx_;
-  ctx.peer = ReadPeer(fd);
+  ctx.peer = conn->peer;
+  // Only a peer that may at least look keeps its connection open by talking: one allowed
+  // nothing is closed by the idle timeout however much it sends (refusals, blank lines).
+  auto may_read = [this, &ctx] { return access_.Get()->Decide(*ctx.peer, Access::kRead); };
   ctx.client_gone = [fd] {
     pollfd p{fd, POLLRDHUP, 0};
     return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
@@ -363,7 +381,7 @@ void Server::ServeConnection(Connection* conn) {
     ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // EOF between messages is not an error
-    last_activity = SteadyClock::now();
+    if (may_read()) last_activity = SteadyClock::now();
     // The reader holds at most kMaxLineBytes plus this one chunk: an over-long line is
     // refused as soon as it passes the limit, however much more the client sends.
     reader.Feed(std::string_view(buf, static_cast<size_t>(n)));
@@ -380,7 +398,7 @@ void Server::ServeConnection(Connection* conn) {
       }
       if (line.empty()) continue;  // blank lines are keep-alives, not requests
       if (!SendLine(fd, EncodeLine(Dispatch(ctx, line))).ok()) open = false;
-      last_activity = SteadyClock::now();
+      if (may_read()) last_activity = SteadyClock::now();
     }
   }
   std::lock_guard<std::mutex> lock(mu_);

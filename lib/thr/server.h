@@ -30,6 +30,10 @@ class Supervisor;
 // the kernel's buffer is full) cuts the connection off (SO_SNDTIMEO).
 inline constexpr std::chrono::seconds kSendTimeout{10};
 
+// Connections past max_connections that only root and thrd's own user may open, so that clients
+// allowed nothing cannot lock the operator out by holding every place.
+inline constexpr size_t kPrivilegedReserve = 8;
+
 // Warns (log) when the soft RLIMIT_NOFILE is below what `max_connections` connections and
 // `exec_jobs` exec jobs, all running at once, may need.
 void CheckNofileBudget(size_t max_connections, size_t exec_jobs);
@@ -71,6 +75,7 @@ class Server {
  private:
   struct Connection {
     UniqueFd fd;
+    Peer peer;  // read once, at accept
     std::thread thread;
     bool done = false;  // guarded by mu_
   };

@@ -173,5 +173,50 @@ expect_eq "allow removed: resume as nobody exit" 1 "$CTL_RC"
 expect_eq "and the job stays paused" paused "$(job_state tick)"
 responsive "allow removed"
 
+log "-- clients allowed nothing can neither lock root out nor stay connected by talking"
+idle=$(scaled_ms 3)ms
+write_config "$CFG" "{\"socket_mode\": \"0666\", \"max_connections\": 2, \"idle_timeout\": \"$idle\",
+  \"jobs\": [{\"name\": \"tick\", \"task\": \"timestamp\", \"every\": \"100ms\"}]}"
+ctl_ok reload
+# As nobody: take both places, then send a blank line every 200 ms on each until thrd closes
+# it; print when each was closed.
+setpriv --reuid nobody --regid nogroup --clear-groups -- "$PY" - "$SOCK" "$(scaled 20)" \
+  >"$TMPD/chatty.out" 2>&1 <<'PYEOF' &
+import select, socket, sys, time
+path, limit = sys.argv[1], float(sys.argv[2])
+socks = []
+for _ in range(2):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    socks.append(s)
+print("held", flush=True)
+start = time.monotonic()
+closed = {}
+while len(closed) < len(socks) and time.monotonic() - start < limit:
+    for i, s in enumerate(socks):
+        if i in closed:
+            continue
+        try:
+            s.sendall(b"\n")
+            readable = select.select([s], [], [], 0.1)[0]
+            if readable and s.recv(4096) == b"":  # the timeout line comes first, then EOF
+                closed[i] = time.monotonic() - start
+        except OSError:
+            closed[i] = time.monotonic() - start
+print("closed", len(closed), " ".join(f"{v:.2f}" for v in closed.values()), flush=True)
+PYEOF
+bg_track $!
+wait_until 10 grep -q held "$TMPD/chatty.out" || fail "nobody could not connect twice"
+as_nobody ping
+expect_contains "both places held by nobody: nobody's third connection is refused" \
+  "too many connections (2, max_connections)" "$CTL_ERR"
+ctl ping
+expect_eq "root still gets in (a reserved place): ping exit" 0 "$CTL_RC"
+wait_until 30 grep -q '^closed' "$TMPD/chatty.out" || fail "the chatty connections were not closed"
+read -r _ n first second < <(grep '^closed' "$TMPD/chatty.out")
+expect_eq "blank lines from a client allowed nothing do not keep it open: closed" 2 "$n"
+log "        closed after ${first} s and ${second} s (idle_timeout $idle)"
+responsive "after the chatty clients"
+
 stop_thrd || fail "thrd did not exit 0"
 finish

@@ -182,12 +182,21 @@ TEST_CASE("Process: the child has stdin on /dev/null and no fd beyond 0, 1 and 2
   REQUIRE((::fcntl(leaked.get(), F_GETFD) & FD_CLOEXEC) == 0);
 
   std::unique_ptr<Child> child = SpawnOk(Request({"sleep", "1000"}));
-  // Spawn returns once the child has exec'd, so its fd table is final.
+  // Spawn returns once the child has exec'd, but the new program's dynamic loader may still
+  // hold a library open for a moment (fd 3): wait for the table to settle. A leaked fd never
+  // goes away, so it still fails here.
   const std::string fd_dir = "/proc/" + std::to_string(child->pid()) + "/fd";
   std::set<std::string> fds;
-  for (const auto& entry : std::filesystem::directory_iterator(fd_dir))
-    fds.insert(entry.path().filename().string());
-  CHECK(fds == std::set<std::string>{"0", "1", "2"});
+  auto only_std_fds = [&] {
+    fds.clear();
+    for (const auto& entry : std::filesystem::directory_iterator(fd_dir))
+      fds.insert(entry.path().filename().string());
+    return fds == std::set<std::string>{"0", "1", "2"};
+  };
+  const bool settled = test::WaitUntil(only_std_fds);
+  std::string listed;
+  for (const std::string& fd : fds) listed += fd + " ";
+  CHECK_MESSAGE(settled, "the child's fds: " << listed);
   CHECK(ReadLink(fd_dir + "/0") == "/dev/null");
   CHECK(ReadLink(fd_dir + "/1") == PipeName(child->stdout_fd()));
   CHECK(ReadLink(fd_dir + "/2") == PipeName(child->stderr_fd()));
