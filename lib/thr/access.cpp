@@ -184,12 +184,13 @@ std::string AuditLine(const Peer& peer, std::string_view peer_name, std::string_
 }
 
 void Audit(const Peer& peer, std::string_view command, Access access, const nlohmann::json& request,
-           const Status& result) {
+           const Status& result, bool loud) {
   const bool refused = result.code() == Status::Code::kPermissionDenied;
   if (!refused && access != Access::kControl) return;
+  if (refused && !loud && !spdlog::should_log(spdlog::level::debug)) return;
   std::string line = AuditLine(peer, UserName(peer.uid), command, request, result);
   if (refused) {
-    spdlog::warn("{}", line);
+    spdlog::log(loud ? spdlog::level::warn : spdlog::level::debug, "{}", line);
   } else {
     spdlog::info("{}", line);
   }

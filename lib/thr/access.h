@@ -82,9 +82,9 @@ std::string UserName(uid_t uid);
 // `jobs` comes from the request: its "jobs" (comma-separated, at most 10 named, each a valid
 // job name or else JSON-quoted so that no request can forge a log line), "job", "all" for
 // "all": true, "-" for none. `result` is "ok" or the error code. Read requests that are
-// allowed are not logged.
+// allowed are not logged. A refusal with `loud` false goes to debug instead of warn.
 void Audit(const Peer& peer, std::string_view command, Access access, const nlohmann::json& request,
-           const Status& result);
+           const Status& result, bool loud = true);
 // The text of that line, without the level.
 std::string AuditLine(const Peer& peer, std::string_view peer_name, std::string_view command,
                       const nlohmann::json& request, const Status& result);

@@ -32,7 +32,13 @@ nlohmann::json Dispatch(CommandContext& ctx, std::string_view line) {
       ctx.access != nullptr ? ctx.access->Get() : std::make_shared<const AccessPolicy>();
   if (!policy->Decide(peer, def->access)) {
     Status refusal = policy->Refusal(peer, def->name, def->access);
-    Audit(peer, def->name, def->access, req.body, refusal);
+    Audit(peer, def->name, def->access, req.body, refusal, ++ctx.refusals <= kLoudRefusals);
+    if (ctx.refusals == kLoudRefusals) {
+      spdlog::warn(
+          "audit: uid={} pid={}: {} requests refused on one connection; its further "
+          "refusals are logged at debug",
+          peer.uid, peer.pid, kLoudRefusals);
+    }
     return with_id(ErrorReply(refusal));
   }
   policy.reset();  // checked; a stream must not keep a policy a reload has replaced

@@ -172,6 +172,25 @@ TEST_CASE("Dispatch: checks the peer's access before the handler runs, and audit
     CHECK(log.find(" pid=777 cmd=pause jobs=a result=permission_denied\n") != std::string::npos);
     CHECK(log.find("cmd=status") == std::string::npos);  // allowed reads are not audited
   }
+  SUBCASE("past kLoudRefusals on one connection, refusals are audited at debug") {
+    ctx.peer = Peer{4545, 4545, 778, {}};
+    for (size_t i = 0; i < kLoudRefusals + 5; ++i) {
+      CHECK(Dispatch(ctx, R"({"cmd":"pause","jobs":["a"]})")["error"]["code"] ==
+            "permission_denied");
+    }
+    const std::string log = logs.text();
+    size_t warned = 0, debugged = 0;
+    for (size_t at = 0; (at = log.find("audit: uid=4545", at)) != std::string::npos; ++at) {
+      size_t line_start = log.rfind('\n', at);
+      line_start = line_start == std::string::npos ? 0 : line_start + 1;
+      if (log.compare(line_start, 8, "warning ") == 0) ++warned;
+      if (log.compare(line_start, 6, "debug ") == 0) ++debugged;
+    }
+    CHECK(warned == kLoudRefusals + 1);  // each loud refusal, and the line saying so
+    CHECK(debugged == 5);
+    CHECK(log.find("refused on one connection; its further refusals are logged at debug") !=
+          std::string::npos);
+  }
   SUBCASE("a stranger may not even look") {
     ctx.peer = Peer{4444, 4444, 778, {4444}};
     nlohmann::json reply = Dispatch(ctx, R"({"cmd":"status"})");

@@ -33,7 +33,13 @@ struct CommandContext {
   std::optional<Peer> peer;
   // The access policy in force; nullptr: nobody but root and thrd's own user.
   const AccessControl* access = nullptr;
+  // Requests refused with permission_denied on this connection so far: past kLoudRefusals they
+  // are audited at debug, so that one client cannot flood the journal (and so push real audit
+  // lines past journald's rate limit).
+  size_t refusals = 0;
 };
+
+inline constexpr size_t kLoudRefusals = 10;
 
 // How often a request that waits with nothing to say (wait, events, logs -f) checks whether its
 // client hung up.
