@@ -265,7 +265,7 @@ def main():
         missed = after[name]["missed"] - before[name]["missed"]
         missed_total += missed
         rates.append(runs / window)
-        if runs < 0.8 * expected or missed > max(2, 0.1 * expected):
+        if runs < 0.8 * expected or missed > max(2, 0.2 * expected):
             slow.append(f"{name}: {runs} runs, {missed} missed (expected {expected:.0f})")
         if after[name]["state"] != "running":
             slow.append(f"{name}: {after[name]['state']}, not running")
@@ -293,7 +293,7 @@ def main():
             print(f"          {s}")
     else:
         print(f"  ok    all {len(untouched)} untouched jobs kept their rate "
-              f"(>= 80 % of {expected:.0f} runs, missed <= 10 %)")
+              f"(>= 80 % of {expected:.0f} runs, missed <= 20 %)")
     want = args.clients * args.requests
     if stats.requests != want:
         ok = False
