@@ -30,8 +30,8 @@ struct ChildFailure {
   int err;
 };
 
-// Everything the child needs, prepared before fork: after fork it may only make
-// async-signal-safe calls, so it must not allocate.
+// Everything the child needs, prepared before the spawn: the child shares thrd's memory until it
+// execs (vfork, run_groups.cpp), so it may only make plain system calls: no allocation, no lock.
 struct ChildArgs {
   pid_t parent;
   const char* path;
@@ -84,10 +84,12 @@ void ChildMain(void* arg) {
       setrlimit(RLIMIT_NOFILE, &rl);
     }
   }
+  // Raw system calls: glibc's wrappers would switch the ids of every thread of the process they
+  // see, and a vfork child sees thrd's.
   if (a.set_identity) {
-    if (setgroups(a.group_count, a.groups) != 0) ReportAndExit(3, Stage::kSetgroups);
-    if (setgid(a.gid) != 0) ReportAndExit(3, Stage::kSetgid);
-    if (setuid(a.uid) != 0) ReportAndExit(3, Stage::kSetuid);
+    if (syscall(SYS_setgroups, a.group_count, a.groups) != 0) ReportAndExit(3, Stage::kSetgroups);
+    if (syscall(SYS_setgid, a.gid) != 0) ReportAndExit(3, Stage::kSetgid);
+    if (syscall(SYS_setuid, a.uid) != 0) ReportAndExit(3, Stage::kSetuid);
   }
   if (a.cwd != nullptr && chdir(a.cwd) != 0) ReportAndExit(3, Stage::kChdir);
   execve(a.path, a.argv, a.envp);

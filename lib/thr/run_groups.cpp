@@ -147,7 +147,11 @@ void RunGroups::Tell(char op, pid_t pgid) {
 pid_t RunGroups::ForkRegistered(void (*child_main)(void*), void* arg) {
   // Not a lock_guard: the child must never touch this mutex again, not even to unlock it.
   mu_.lock();
-  pid_t pid = fork();
+  // vfork, not fork: copying the page tables of a big thrd (10,000 job threads, or a sanitizer's
+  // shadow) takes milliseconds to a second under load, and holds the mm lock that every other
+  // thread's page faults wait for. The child shares thrd's memory until it execs; child_main
+  // keeps to plain system calls (process.cpp), and this thread is suspended meanwhile.
+  pid_t pid = vfork();
   if (pid == 0) {
     child_main(arg);
     _exit(127);

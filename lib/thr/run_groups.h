@@ -32,7 +32,7 @@ class RunGroups {
   void StopKeeper();
   pid_t keeper_pid() const;
 
-  // Forks; the child runs `child_main(arg)`, which must not return (it execs or _exits). The
+  // vforks; the child runs `child_main(arg)`, which must not return (it execs or _exits). The
   // child is registered as a group (its pid) before anyone can see it exit, so ReapStrays()
   // never takes a run's status. Returns the pid, or -1 with errno set.
   pid_t ForkRegistered(void (*child_main)(void*), void* arg);

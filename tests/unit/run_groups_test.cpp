@@ -18,7 +18,7 @@
 namespace thr {
 namespace {
 
-// Child bodies for ForkRegistered: async-signal-safe calls only.
+// Child bodies for ForkRegistered: plain system calls only, then exec or _exit (it vforks).
 void ExitAtOnce(void*) { _exit(0); }
 // As a run's child does: leads its own group (so its zombie's pgid is its pid), then exits.
 void OwnGroupThenExit(void* code) {
@@ -144,13 +144,16 @@ TEST_CASE("RunGroups: ReapStrays reaps an unregistered exited child and leaves a
 // A run's grandchild whose parent died is adopted by thrd (a subreaper) while the run goes on.
 // Its status matters to no one: ReapStrays takes it at once, so it neither lingers as a zombie
 // for the rest of the run nor hides a stray behind it (waitid shows the first zombie only).
-void PauseForever(void*) {
+// ForkRegistered vforks, so a child that lives on must exec (as every run does).
+void SleepLong(void*) {
   ::setpgid(0, 0);
-  while (true) ::pause();
+  char* const argv[] = {const_cast<char*>("sleep"), const_cast<char*>("1000"), nullptr};
+  ::execv("/bin/sleep", argv);
+  _exit(127);
 }
 TEST_CASE("RunGroups: ReapStrays reaps a member of a run's group but not its leader") {
   RunGroups& groups = RunGroups::Get();
-  ForkedChild leader(groups.ForkRegistered(&PauseForever, nullptr));
+  ForkedChild leader(groups.ForkRegistered(&SleepLong, nullptr));
   REQUIRE(leader.pid() > 0);
   ::setpgid(leader.pid(), leader.pid());
   pid_t member = ::fork();
