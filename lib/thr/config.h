@@ -48,8 +48,8 @@ struct JobSpec {
   uint32_t max_failures = 0;
   // Services (lib/thr/restart_policy.h).
   RestartMode restart = RestartMode::kAlways;
-  Duration backoff{1000};        // the first restart delay, doubled per quick death
-  Duration backoff_max{60'000};  // the delay never grows past this
+  Duration backoff{1000};          // the first restart delay, doubled per quick death
+  Duration backoff_max{60'000};    // the delay never grows past this
   Duration healthy_after{10'000};  // a run up this long resets the backoff and the loop count
   uint32_t max_restarts = 5;       // quick restarts in a row that make a crash loop; 0 = never
   std::optional<Duration> restart_window;  // when set, only restarts this recent count

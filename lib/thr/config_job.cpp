@@ -361,9 +361,9 @@ Status ParseJob(const json& j, size_t index, const std::string& file, JobOrigins
     }
   }
   if (spec->backoff_max < spec->backoff) {
-    return Status::InvalidConfig(who + ": key \"backoff_max\": " +
-                                 FormatDuration(spec->backoff_max) + " is below backoff (" +
-                                 FormatDuration(spec->backoff) + ")");
+    return Status::InvalidConfig(who +
+                                 ": key \"backoff_max\": " + FormatDuration(spec->backoff_max) +
+                                 " is below backoff (" + FormatDuration(spec->backoff) + ")");
   }
   // Unknown users and groups are refused here, at --check, not first at a run.
   for (const auto& [key, value] :

@@ -90,10 +90,11 @@ void ShowJob(const nlohmann::json& job, const FormatOptions& options, std::strin
   // Settings under their config key names, each only when it applies to the job.
   const nlohmann::json& settings = Member(job, "settings");
   for (const char* key :
-       {"task", "every", "format", "command", "cwd", "env", "user", "group", "umask", "timeout",
-        "success_codes", "stop_signal", "stop_timeout", "start", "log_lines", "max_failures",
-        "restart", "backoff", "backoff_max", "healthy_after", "max_restarts", "restart_window",
-        "on_failure", "hook_timeout"}) {
+       {"task",          "every",          "format",       "command",     "cwd",
+        "env",           "user",           "group",        "umask",       "timeout",
+        "success_codes", "stop_signal",    "stop_timeout", "start",       "log_lines",
+        "max_failures",  "restart",        "backoff",      "backoff_max", "healthy_after",
+        "max_restarts",  "restart_window", "on_failure",   "hook_timeout"}) {
     const nlohmann::json& v = Member(settings, key);
     if (v.is_null()) continue;
     std::string text = std::string(key) == "command" || std::string(key) == "on_failure"
@@ -174,9 +175,9 @@ std::string FormatStatus(const nlohmann::json& reply, const FormatOptions& optio
     // A service shows as such: its NEXT is a restart after a backoff, not a slot.
     std::string task = Flag(job, "service") ? "service" : Cell(Member(job, "task"));
     rows.push_back({Shorten(Cell(Member(job, "name")), kNameWidth), Shorten(task, 12),
-                    Shorten(Cell(Member(job, "state")), 12),
-                    Cell(Member(job, "runs")), Cell(Member(job, "failures")),
-                    Cell(Member(job, "missed")), Relative(Member(job, "last_run"), options.now),
+                    Shorten(Cell(Member(job, "state")), 12), Cell(Member(job, "runs")),
+                    Cell(Member(job, "failures")), Cell(Member(job, "missed")),
+                    Relative(Member(job, "last_run"), options.now),
                     Relative(Member(job, "next_run"), options.now),
                     Cell(Member(job, "last_error"))});
   }

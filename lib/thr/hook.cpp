@@ -60,8 +60,8 @@ void HookRunner::Fire(HookEvent e) {
   if (closing_) return;
   if (busy_) {
     if (pending_) {
-      spdlog::info("job {}: on_failure hook busy; {} replaces the waiting {}", spec_.name,
-                   e.event, pending_->event);
+      spdlog::info("job {}: on_failure hook busy; {} replaces the waiting {}", spec_.name, e.event,
+                   pending_->event);
     } else {
       spdlog::info("job {}: on_failure hook busy; {} waits for it", spec_.name, e.event);
     }

@@ -52,7 +52,7 @@ class HookRunner {
   const JobSpec& spec_;
   const Emit emit_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;       // signalled when the runner goes idle
+  std::condition_variable cv_;        // signalled when the runner goes idle
   std::optional<HookEvent> pending_;  // guarded by mu_
   bool busy_ = false;                 // guarded by mu_: the thread is running hooks
   bool closing_ = false;              // guarded by mu_

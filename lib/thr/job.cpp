@@ -352,8 +352,8 @@ JobInfo Job::Info() const {
   info.restarts = restarts_;
   if (service_started_) {
     info.started = service_started_;
-    info.uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         clock_.Now() - service_started_steady_)
+    info.uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now() -
+                                                                           service_started_steady_)
                          .count();
   }
   info.state = state_;

@@ -44,9 +44,9 @@ struct JobInfo {
   std::optional<pid_t> thread_id;
   bool frozen = false;
   std::string last_error;
-  uint64_t failure_streak = 0;  // failed runs in a row since the last success (or start)
-  uint64_t restarts = 0;        // a service's restarts since its thread began (start, restart)
-  std::optional<WallTime> started;  // a service: when its command's run in progress began
+  uint64_t failure_streak = 0;       // failed runs in a row since the last success (or start)
+  uint64_t restarts = 0;             // a service's restarts since its thread began (start, restart)
+  std::optional<WallTime> started;   // a service: when its command's run in progress began
   std::optional<int64_t> uptime_ms;  // a service: how long that run has been up
 };
 
@@ -123,8 +123,7 @@ class Job {
   void JudgeLocked(Verdict verdict, const std::string& reason, std::optional<int> exit_status);
   // Counts a failed run (failures, streak, last error) and fires the hook with run_failed.
   void RunFailedLocked(const RunResult& result);
-  void FireHook(std::string_view event, const std::string& reason,
-                std::optional<int> exit_status);
+  void FireHook(std::string_view event, const std::string& reason, std::optional<int> exit_status);
   void Emit(std::string_view line);
   void SpawnLocked();
   bool WorkerLiveLocked() const;

@@ -55,8 +55,7 @@ void Job::ServiceLoop(std::unique_lock<std::mutex>& lock, Worker* w, const bool&
     if (state_ != JobState::kRunning) break;
     if (clock_.Now() < restart_at) {
       next_due_ = restart_at;
-      cv_.wait_until(lock, restart_at,
-                     [&] { return stop || state_ != JobState::kRunning; });
+      cv_.wait_until(lock, restart_at, [&] { return stop || state_ != JobState::kRunning; });
       continue;
     }
     next_due_.reset();

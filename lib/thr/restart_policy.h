@@ -53,8 +53,8 @@ class RestartTracker {
 
   const RestartPolicy policy_;
   uint64_t restarts_ = 0;
-  uint32_t in_row_ = 0;        // restarts since the last healthy run: the backoff exponent
-  uint32_t quick_in_row_ = 0;  // of those, the ones after quick deaths
+  uint32_t in_row_ = 0;            // restarts since the last healthy run: the backoff exponent
+  uint32_t quick_in_row_ = 0;      // of those, the ones after quick deaths
   std::deque<SteadyTime> recent_;  // quick restarts inside the window (window only)
 };
 

@@ -53,7 +53,8 @@ int PollTimeout(SteadyTime now, std::optional<SteadyTime> deadline) {
 
 RunResult ExecTask::Run(RunContext& ctx) {
   std::unique_ptr<Child> child;
-  if (Status s = Spawn(MakeRequest(), &child); !s.ok()) return {false, false, s.message(), std::nullopt};
+  if (Status s = Spawn(MakeRequest(), &child); !s.ok())
+    return {false, false, s.message(), std::nullopt};
   RunControl& control = *ctx.control;
   control.Report(child->pid(), false);
   LineSplitter out(ctx.emit), err(ctx.emit);
@@ -133,7 +134,8 @@ RunResult ExecTask::Run(RunContext& ctx) {
   err.Finish();
   control.Report(std::nullopt, false);
 
-  if (timed_out) return {false, false, "timeout after " + FormatDuration(*spec_.timeout), std::nullopt};
+  if (timed_out)
+    return {false, false, "timeout after " + FormatDuration(*spec_.timeout), std::nullopt};
   if (interrupted) return {true, true, DescribeWaitStatus(status), std::nullopt};
   RunResult result{false, false, DescribeWaitStatus(status), std::nullopt};
   if (WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);

@@ -688,7 +688,8 @@ TEST_CASE("Config: an exec job without every is a service, with the documented d
   CHECK(web.hook_timeout == Duration(30'000));
   CHECK(DescribeKind(web) == "exec service (restart always)");
   CHECK_FALSE(IsService(ParseOk(OneJob(R"("name": "p", "task": "exec", "command": "x",
-                                          "every": "1s")")).jobs.at(0)));
+                                          "every": "1s")"))
+                            .jobs.at(0)));
 }
 
 TEST_CASE("Config: the service and failure keys are read") {
@@ -726,21 +727,23 @@ TEST_CASE("Config: service and failure keys are refused where they do not apply"
              "job \"x\": missing key \"every\" (a timestamp task needs a schedule");
   }
   SUBCASE("service keys on a periodic job") {
-    for (const char* key : {"restart", "backoff", "backoff_max", "healthy_after",
-                            "max_restarts", "restart_window"}) {
+    for (const char* key :
+         {"restart", "backoff", "backoff_max", "healthy_after", "max_restarts", "restart_window"}) {
       CAPTURE(key);
       std::string value = std::string(key) == "restart"        ? "\"always\""
                           : std::string(key) == "max_restarts" ? "2"
                                                                : "\"1s\"";
-      Contains(ParseFails(OneJob(R"("name": "x", "task": "exec", "command": "y", "every": "1s", ")" +
-                                 std::string(key) + "\": " + value)),
-               "job \"x\": key \"" + std::string(key) +
-                   "\" applies to services only (exec jobs without \"every\")");
+      Contains(
+          ParseFails(OneJob(R"("name": "x", "task": "exec", "command": "y", "every": "1s", ")" +
+                            std::string(key) + "\": " + value)),
+          "job \"x\": key \"" + std::string(key) +
+              "\" applies to services only (exec jobs without \"every\")");
     }
   }
   SUBCASE("max_failures on a service") {
-    Contains(ParseFails(OneJob(R"("name": "x", "task": "exec", "command": "y", "max_failures": 2)")),
-             "job \"x\": key \"max_failures\" applies to periodic jobs only");
+    Contains(
+        ParseFails(OneJob(R"("name": "x", "task": "exec", "command": "y", "max_failures": 2)")),
+        "job \"x\": key \"max_failures\" applies to periodic jobs only");
   }
   SUBCASE("timeout on a service") {
     Contains(ParseFails(OneJob(R"("name": "x", "task": "exec", "command": "y", "timeout": "1s")")),
@@ -752,7 +755,8 @@ TEST_CASE("Config: bad values of the service and failure keys name the job and k
   const std::string svc = R"("name": "x", "task": "exec", "command": "y", )";
   Contains(ParseFails(OneJob(svc + R"("restart": "sometimes")")),
            "job \"x\": key \"restart\": \"sometimes\" is not one of always, on-failure, never");
-  Contains(ParseFails(OneJob(svc + R"("restart": 1)")), "job \"x\": key \"restart\": expected a string");
+  Contains(ParseFails(OneJob(svc + R"("restart": 1)")),
+           "job \"x\": key \"restart\": expected a string");
   Contains(ParseFails(OneJob(svc + R"("backoff": "0s")")), "job \"x\": key \"backoff\":");
   Contains(ParseFails(OneJob(svc + R"("healthy_after": "5x")")),
            "job \"x\": key \"healthy_after\":");
@@ -767,8 +771,9 @@ TEST_CASE("Config: bad values of the service and failure keys name the job and k
   Contains(ParseFails(OneJob(svc + R"("on_failure": "")")),
            "job \"x\": key \"on_failure\": must not be empty");
   Contains(ParseFails(OneJob(svc + R"("hook_timeout": 0)")), "job \"x\": key \"hook_timeout\":");
-  Contains(ParseFails(OneJob(R"("name": "x", "task": "timestamp", "every": "1s", "max_failures": 1.5)")),
-           "job \"x\": key \"max_failures\": expected an integer from 0 to 1000000");
+  Contains(
+      ParseFails(OneJob(R"("name": "x", "task": "timestamp", "every": "1s", "max_failures": 1.5)")),
+      "job \"x\": key \"max_failures\": expected an integer from 0 to 1000000");
 }
 
 }  // namespace

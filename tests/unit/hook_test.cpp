@@ -60,9 +60,10 @@ TEST_CASE("HookRunner: the hook gets THRD_JOB, THRD_EVENT, THRD_REASON, THRD_EXI
   test::QuietLogs quiet;
   test::TempDir dir;
   const std::string out = dir.File("env");
-  JobSpec spec = HookSpec("printf '%s|%s|%s|%s\\n' \"$THRD_JOB\" \"$THRD_EVENT\" \"$THRD_REASON\" "
-                          "\"$THRD_EXIT_STATUS\" > " +
-                          out + "; echo said so");
+  JobSpec spec = HookSpec(
+      "printf '%s|%s|%s|%s\\n' \"$THRD_JOB\" \"$THRD_EVENT\" \"$THRD_REASON\" "
+      "\"$THRD_EXIT_STATUS\" > " +
+      out + "; echo said so");
   Lines lines;
   HookRunner hook(spec, lines.Sink());
   hook.Fire({"run_failed", "exit status 3", 3});
@@ -99,8 +100,8 @@ TEST_CASE("HookRunner: one hook at a time; events meanwhile coalesce to the late
   const std::string out = dir.File("events");
   const std::string gate = dir.File("gate");
   // Each hook appends its event, then the first one waits for the gate file.
-  JobSpec spec = HookSpec("echo \"$THRD_EVENT $THRD_REASON\" >> " + out +
-                          "; while [ ! -e " + gate + " ]; do sleep 0.01; done");
+  JobSpec spec = HookSpec("echo \"$THRD_EVENT $THRD_REASON\" >> " + out + "; while [ ! -e " + gate +
+                          " ]; do sleep 0.01; done");
   Lines lines;
   HookRunner hook(spec, lines.Sink());
   hook.Fire({"run_failed", "one", 1});

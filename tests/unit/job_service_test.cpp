@@ -187,8 +187,9 @@ TEST_CASE("Periodic: max_failures 3 fails the job after exactly 3 consecutive fa
 TEST_CASE("Periodic: 2 failures and a success, over and over, never reach max_failures 3") {
   test::TempDir dir;
   // Runs 1, 2 fail, 3 succeeds, 4, 5 fail, 6 succeeds...
-  JobSpec spec = ServiceSpec("n=$(cat " + dir.File("n") + " 2>/dev/null || echo 0); n=$((n+1)); echo $n > " +
-                             dir.File("n") + "; [ $((n % 3)) -eq 0 ]");
+  JobSpec spec =
+      ServiceSpec("n=$(cat " + dir.File("n") + " 2>/dev/null || echo 0); n=$((n+1)); echo $n > " +
+                  dir.File("n") + "; [ $((n % 3)) -eq 0 ]");
   spec.every = Duration(10);
   spec.max_failures = 3;
   Harness h(spec);

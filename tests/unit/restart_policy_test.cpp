@@ -16,8 +16,8 @@ using std::chrono::milliseconds;
 
 // A service whose runs each last `up`, restarted after exactly the delay decided: feeds the
 // tracker `deaths` exits and returns the delays in ms, then -1 where it gave up.
-std::vector<int64_t> Delays(RestartTracker& t, int deaths, milliseconds up,
-                            SteadyTime* now, std::string* reason = nullptr) {
+std::vector<int64_t> Delays(RestartTracker& t, int deaths, milliseconds up, SteadyTime* now,
+                            std::string* reason = nullptr) {
   std::vector<int64_t> out;
   for (int i = 0; i < deaths; ++i) {
     SteadyTime began = *now;
