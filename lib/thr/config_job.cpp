@@ -353,8 +353,11 @@ Status ParseJob(const json& j, size_t index, const std::string& file, JobOrigins
     }
     if (def == nullptr) return Status::InvalidConfig(who + ": " + UnknownKey(key, JobKeyNames()));
     if ((def->applies & kind) == 0) {
+      // `timeout` on a timestamp job: what it lacks is being an exec job, not a schedule.
+      unsigned shown =
+          kind == kTimestampJob && def->applies == kPeriodicExec ? kExec : def->applies;
       return Status::InvalidConfig(who + ": key \"" + key + "\" applies to " +
-                                   std::string(AppliesTo(def->applies)));
+                                   std::string(AppliesTo(shown)));
     }
     if (Status s = def->parse(value, spec); !s.ok()) {
       return Status::InvalidConfig(who + ": key \"" + key + "\": " + s.message());

@@ -97,6 +97,9 @@ void ShowJob(const nlohmann::json& job, const FormatOptions& options, std::strin
         "max_restarts",  "restart_window", "on_failure",   "hook_timeout"}) {
     const nlohmann::json& v = Member(settings, key);
     if (v.is_null()) continue;
+    // Defaults that say nothing: no failure limit, the time limit of a hook there is not.
+    if (std::string(key) == "max_failures" && v == 0) continue;
+    if (std::string(key) == "hook_timeout" && Member(settings, "on_failure").is_null()) continue;
     std::string text = std::string(key) == "command" || std::string(key) == "on_failure"
                            ? CommandLine(v)
                            : Joined(v);
@@ -109,7 +112,9 @@ void ShowJob(const nlohmann::json& job, const FormatOptions& options, std::strin
         Cell(Member(job, "runs")) + " (" + Cell(Member(job, "failures")) + " failed, " +
             Cell(Member(job, "missed")) + " missed)");
   Field(out, "last error", Shorten(Cell(Member(job, "last_error")), SIZE_MAX));
-  Field(out, "failure streak", Cell(Member(job, "failure_streak")));
+  const nlohmann::json& streak = Member(job, "failure_streak");
+  if (streak.is_number_integer() && streak.get<int64_t>() > 0)
+    Field(out, "failure streak", Cell(streak));
   if (Flag(job, "service")) {
     Field(out, "restarts", Cell(Member(job, "restarts")));
     Field(out, "started", When(Member(job, "started"), options.now));

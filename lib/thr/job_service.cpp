@@ -72,6 +72,9 @@ void Job::ServiceLoop(std::unique_lock<std::mutex>& lock, Worker* w, const bool&
     last_run_ = end.started;
     const RunResult& r = end.result;
     if (r.interrupted) continue;  // ended by stop, kill or restart: stop is set
+    // How it ended, for the log and the crash-loop reason ("exit status 0" too).
+    const std::string how =
+        r.reason.empty() ? "exit status " + std::to_string(r.exit_status.value_or(0)) : r.reason;
     if (!r.ok) {
       RunFailedLocked(r);
     } else {
@@ -79,22 +82,22 @@ void Job::ServiceLoop(std::unique_lock<std::mutex>& lock, Worker* w, const bool&
     }
     // A clean exit is not a failure; whether it ends the service is `restart`'s to say.
     if (r.ok && spec_.restart != RestartMode::kAlways) {
-      JudgeLocked(Verdict::kServiceDone, "exited cleanly (" + r.reason + ")", r.exit_status);
+      JudgeLocked(Verdict::kServiceDone, "exited cleanly (" + how + ")", r.exit_status);
       return;
     }
     if (!r.ok && spec_.restart == RestartMode::kNever) {
-      JudgeLocked(Verdict::kNoRestart, r.reason + " (restart never)", r.exit_status);
+      JudgeLocked(Verdict::kNoRestart, how + " (restart never)", r.exit_status);
       return;
     }
-    RestartTracker::Decision d = tracker.AfterExit(began, clock_.Now(), r.reason);
+    RestartTracker::Decision d = tracker.AfterExit(began, clock_.Now(), how);
     if (d.give_up) {
       JudgeLocked(Verdict::kCrashLoop, d.reason, r.exit_status);
       return;
     }
     restarts_ = tracker.restarts();
     restart_at = clock_.Now() + d.delay;
-    Emit("[thrd] " + r.reason + "; restarting in " + FormatDuration(d.delay));
-    spdlog::info("job {}: {}; restart {} in {}", spec_.name, r.reason, restarts_,
+    Emit("[thrd] " + how + "; restarting in " + FormatDuration(d.delay));
+    spdlog::info("job {}: {}; restart {} in {}", spec_.name, how, restarts_,
                  FormatDuration(d.delay));
   }
 }

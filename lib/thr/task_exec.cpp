@@ -142,6 +142,7 @@ RunResult ExecTask::Run(RunContext& ctx) {
   if (WIFEXITED(status) && std::find(spec_.success_codes.begin(), spec_.success_codes.end(),
                                      WEXITSTATUS(status)) != spec_.success_codes.end()) {
     result.ok = true;
+    result.reason.clear();  // a reason is for failures
   }
   return result;
 }
