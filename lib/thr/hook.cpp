@@ -24,17 +24,28 @@
 namespace thr {
 namespace {
 
-// Reads what is available on `fd` into `lines`; false at EOF or on error.
-bool Drain(int fd, LineSplitter& lines) {
+// Reads one bufferful from `fd` into `lines`; false at EOF or on error. One read per call, so
+// a hook that writes without pause cannot keep the loop from its deadline.
+bool DrainSome(int fd, LineSplitter& lines) {
+  char buf[16384];
+  ssize_t n = ::read(fd, buf, sizeof(buf));
+  if (n > 0) {
+    lines.Feed(std::string_view(buf, static_cast<size_t>(n)));
+    return true;
+  }
+  return n < 0 && (errno == EAGAIN || errno == EINTR);
+}
+
+// Reads `fd` to its end (every writer is gone).
+void DrainAll(int fd, LineSplitter& lines) {
   char buf[16384];
   while (true) {
     ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n > 0) {
       lines.Feed(std::string_view(buf, static_cast<size_t>(n)));
-      continue;
+    } else if (!(n < 0 && errno == EINTR)) {
+      return;
     }
-    if (n < 0 && errno == EINTR) continue;
-    return n < 0 && errno == EAGAIN;
   }
 }
 
@@ -140,14 +151,14 @@ void HookRunner::RunOne(const HookEvent& e) {
                      {child->stderr_fd(), POLLIN, 0}};
     int rc = ::poll(fds, 4, timeout_ms);
     if (rc < 0 && errno != EINTR) break;
-    if (fds[2].revents != 0 && !Drain(child->stdout_fd(), out)) child->CloseStdout();
-    if (fds[3].revents != 0 && !Drain(child->stderr_fd(), err)) child->CloseStderr();
+    if (fds[2].revents != 0 && !DrainSome(child->stdout_fd(), out)) child->CloseStdout();
+    if (fds[3].revents != 0 && !DrainSome(child->stderr_fd(), err)) child->CloseStderr();
     if (fds[0].revents != 0) break;  // the hook's leader exited
     if (fds[1].revents != 0) {       // the job is going away: so does its hook
       closed = true;
       break;
     }
-    if (rc == 0 && DefaultClock().Now() >= deadline) {
+    if (DefaultClock().Now() >= deadline) {
       timed_out = true;
       break;
     }
@@ -155,8 +166,8 @@ void HookRunner::RunOne(const HookEvent& e) {
   if (timed_out || closed) child->SignalGroup(SIGKILL);
   int status = child->ReapLeader();
   child->KillAndReapGroup();  // nothing a hook starts outlives it
-  if (child->stdout_fd() >= 0) Drain(child->stdout_fd(), out);
-  if (child->stderr_fd() >= 0) Drain(child->stderr_fd(), err);
+  if (child->stdout_fd() >= 0) DrainAll(child->stdout_fd(), out);
+  if (child->stderr_fd() >= 0) DrainAll(child->stderr_fd(), err);
   out.Finish();
   err.Finish();
   {

@@ -149,11 +149,8 @@ void Job::SpawnLocked() {
   pthread_attr_destroy(&attr);
   if (err != 0) {
     worker_.reset();
-    JobState from = state_;
-    state_ = JobState::kFailed;
-    AnnounceStateLocked(from);
-    last_error_ = std::string("cannot create thread: ") + std::strerror(err);
-    spdlog::error("job {}: {}", spec_.name, last_error_);
+    JudgeLocked(Verdict::kInternalError, std::string("cannot create thread: ") + std::strerror(err),
+                std::nullopt);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <mutex>
@@ -92,6 +93,19 @@ TEST_CASE("HookRunner: a hanging hook is killed after hook_timeout, and Fire nev
   CHECK(took >= Duration(200));
   CHECK(took < test::Scaled(Duration(5000)));
   CHECK(lines.All() == "[thrd] on_failure hook failed: killed after 200ms (hook_timeout)\n");
+}
+
+TEST_CASE("HookRunner: a hook that writes without pause is still killed at hook_timeout") {
+  test::QuietLogs quiet;
+  JobSpec spec = HookSpec("yes output");
+  spec.hook_timeout = Duration(300);
+  std::atomic<uint64_t> lines{0};
+  HookRunner hook(spec, [&](std::string_view) { ++lines; });
+  auto t0 = SteadyClock::now();
+  hook.Fire({"run_failed", "x", 1});
+  hook.WaitIdle();
+  CHECK(SteadyClock::now() - t0 < test::Scaled(Duration(5000)));
+  CHECK(lines.load() > 1);
 }
 
 TEST_CASE("HookRunner: one hook at a time; events meanwhile coalesce to the latest") {
