@@ -6,7 +6,8 @@
 # - while it waits in backoff it is `running` with next_run set and restarts counting up;
 # - after the 5th quick restart it dies again and the job is `failed`, with the crash loop
 #   and the last exit in last_error (status and thrctl show);
-# - `start` brings it back with a fresh backoff: the next gap is about 1 s again.
+# - `start` brings it back with a fresh backoff: the next gap is about 1 s again;
+# - the command's output is captured into the job's log, and no run is left a zombie.
 . "$(dirname "$0")/lib.sh"
 setup service_crash_loop
 
@@ -52,6 +53,11 @@ expect_contains "thrctl status shows the service as failed with the crash loop" 
 expect_contains "thrctl status names it a service" "service" "$CTL_OUT"
 ctl show crashy
 expect_contains "thrctl show: restarts" "restarts" "$CTL_OUT"
+got=$("$THRCTL" -s "$SOCK" logs crashy -n 1000)
+expect_eq "the command's output is in the job's log, once per run" 6 "$(grep -cx crashing <<<"$got")"
+expect_contains "the log says when it restarts" "[thrd] exit status 3; restarting in 16s" "$got"
+no_zombie_child() { [[ -z "$(zombies_of "$THRD_PID")" ]]; }
+expect_true "no zombie left by the six runs" wait_until 5 no_zombie_child
 
 py_checks "$STARTS" "$TIME_SCALE" <<'PYEOF'
 import sys
