@@ -327,4 +327,14 @@ fi
 expect_contains "thrd on a syntax error: file:line:col" "$TMPD/syntax.json:1:" "$(cat "$TMPD/syntax.err")"
 if [[ -e "$TMPD/never.sock" ]]; then fail "thrd on a syntax error created its socket"; else pass "no socket created"; fi
 
+log "-- docs/config.md documents every job key of the key table (lib/thr/config_job.cpp)"
+keys=$(grep -oE '^\s*\{"[a-z_]+", Applies::' "$THRD_SOURCE_DIR/lib/thr/config_job.cpp" |
+  grep -oE '"[a-z_]+"' | tr -d '"')
+(($(wc -w <<<"$keys") >= 20)) || fail "found only $(wc -w <<<"$keys") keys in config_job.cpp"
+missing=""
+for k in $keys; do
+  grep -qF "\`$k\`" "$THRD_SOURCE_DIR/docs/config.md" || missing+=" $k"
+done
+expect_eq "job keys missing from docs/config.md" "" "$missing"
+
 finish
