@@ -22,7 +22,8 @@ struct Verb {
 // Commands that act on JOB... or --all; the daemon's table (lib/thr/commands) has the same names.
 constexpr Verb kJobVerbs[] = {
     {"pause",
-     "pause jobs: no new run starts (--freeze also stops a run in progress)",
+     "pause jobs: no new run starts (--freeze also stops a run in progress; a service is "
+     "always frozen)",
      {"thrctl pause sync", "thrctl pause --all --freeze"}},
     {"resume",
      "resume paused jobs at the next slot of the same grid",

@@ -157,6 +157,24 @@ Status ParseJsonObject(std::string_view text, const std::string& file, json* roo
 
 std::string_view TaskName(TaskKind kind) { return kind == TaskKind::kExec ? "exec" : "timestamp"; }
 
+std::string_view RestartModeName(RestartMode mode) {
+  switch (mode) {
+    case RestartMode::kAlways:
+      return "always";
+    case RestartMode::kOnFailure:
+      return "on-failure";
+    case RestartMode::kNever:
+      return "never";
+  }
+  return "always";
+}
+
+std::string DescribeKind(const JobSpec& spec) {
+  std::string kind(TaskName(spec.task));
+  if (spec.every) return kind + " every " + FormatDuration(*spec.every);
+  return kind + " service (restart " + std::string(RestartModeName(spec.restart)) + ")";
+}
+
 size_t ExecJobs(const Config& config) {
   return static_cast<size_t>(
       std::count_if(config.jobs.begin(), config.jobs.end(),

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,12 +19,17 @@ namespace thr {
 enum class TaskKind { kTimestamp, kExec };
 std::string_view TaskName(TaskKind kind);
 
+// What a service does when its command exits (`restart`).
+enum class RestartMode { kAlways, kOnFailure, kNever };
+std::string_view RestartModeName(RestartMode mode);
+
 // A job's settings with defaults filled in; immutable once loaded. Two specs are equal
 // exactly when reload may leave the job untouched.
 struct JobSpec {
   std::string name;
   TaskKind task = TaskKind::kTimestamp;
-  Duration every{1000};
+  // The period; none for a service (an exec job without a schedule: see IsService()).
+  std::optional<Duration> every;
   std::string format;                      // timestamp: strftime pattern; empty = Unix seconds
   std::vector<std::string> argv;           // exec: run directly
   std::string shell;                       // exec: run by /bin/sh -c (when argv is empty)
@@ -38,9 +44,29 @@ struct JobSpec {
   Duration stop_timeout{10'000};
   JobState start = JobState::kRunning;  // kRunning, kPaused or kStopped
   size_t log_lines = 1000;
+  // Periodic jobs: consecutive failed runs after which the job is `failed`; 0 = never.
+  uint32_t max_failures = 0;
+  // Services (lib/thr/restart_policy.h).
+  RestartMode restart = RestartMode::kAlways;
+  Duration backoff{1000};          // the first restart delay, doubled per quick death
+  Duration backoff_max{60'000};    // the delay never grows past this
+  Duration healthy_after{10'000};  // a run up this long resets the backoff and the loop count
+  uint32_t max_restarts = 5;       // quick restarts in a row that make a crash loop; 0 = never
+  std::optional<Duration> restart_window;  // when set, only restarts this recent count
+  // Every job: the hook run after a failed run and when the job goes `failed` (lib/thr/hook.h).
+  std::vector<std::string> on_failure_argv;  // run directly
+  std::string on_failure_shell;              // run by /bin/sh -c (when argv is empty)
+  Duration hook_timeout{30'000};
 
+  bool has_hook() const { return !on_failure_argv.empty() || !on_failure_shell.empty(); }
   bool operator==(const JobSpec&) const = default;
 };
+
+// A service: an exec job with no schedule. Its command runs continuously and is restarted by
+// `restart`. (A schedule key added later, such as `cron`, must be checked here too.)
+inline bool IsService(const JobSpec& spec) {
+  return spec.task == TaskKind::kExec && !spec.every.has_value();
+}
 
 // One list of `allow`: users and groups as written, and the ids they resolved to at load.
 struct AllowList {
@@ -96,6 +122,9 @@ extern const char* const kDefaultConfigJson;
 // The line `thrd --check` prints for a valid config: "/etc/thrd/thrd.json: ok, 5 jobs", or
 // with drop-ins "/etc/thrd/thrd.json (+2 drop-ins): ok, 5 jobs".
 std::string DescribeConfig(const Config& config);
+
+// "exec every 5m", "timestamp every 1s" or "exec service (restart always)", for logs.
+std::string DescribeKind(const JobSpec& spec);
 
 // How many of `config`'s jobs are exec jobs (those that hold descriptors while they run).
 size_t ExecJobs(const Config& config);

@@ -15,13 +15,45 @@ using nlohmann::json;
 
 namespace {
 
-enum class Applies { kAny, kTimestamp, kExec };
+// The kinds of job a key applies to, as bits: timestamp jobs are always periodic, exec jobs are
+// periodic (with a schedule) or services (without one).
+enum Applies : unsigned {
+  kTimestampJob = 1,
+  kPeriodicExec = 2,
+  kServiceJob = 4,
+  kAny = kTimestampJob | kPeriodicExec | kServiceJob,
+  kTimestamp = kTimestampJob,
+  kExec = kPeriodicExec | kServiceJob,
+  kPeriodic = kTimestampJob | kPeriodicExec,
+  kService = kServiceJob,
+};
+
+// "exec jobs only": how a refusal names the jobs a key is for.
+std::string_view AppliesTo(unsigned applies) {
+  switch (applies) {
+    case kTimestamp:
+      return "timestamp jobs only";
+    case kExec:
+      return "exec jobs only";
+    case kPeriodic:
+      return "periodic jobs only (jobs with \"every\")";
+    case kPeriodicExec:
+      return "periodic exec jobs only (jobs with \"every\"; a service has no timeout)";
+    case kService:
+      return "services only (exec jobs without \"every\")";
+    default:
+      return "some jobs only";
+  }
+}
+
+// The keys that give a job a schedule; an exec job with none of them is a service.
+constexpr std::string_view kScheduleKeys[] = {"every"};
 
 // One row per job key (tmux options-table.c): what it applies to and how it is read.
 // `task` and `name` are read before the table, so they appear here only to be known.
 struct JobKey {
   std::string_view name;
-  Applies applies;
+  unsigned applies;  // Applies bits
   Status (*parse)(const json& value, JobSpec* spec);
 };
 
@@ -33,11 +65,13 @@ Status ExpectString(const json& v, std::string* out) {
 }
 
 Status ParseEvery(const json& v, JobSpec* spec) {
-  if (Status s = ParseDurationJson(v, &spec->every); !s.ok()) return s;
-  if (spec->every < kMinEvery) {
-    return Status::InvalidConfig(FormatDuration(spec->every) + " is below the minimum of " +
+  Duration every;
+  if (Status s = ParseDurationJson(v, &every); !s.ok()) return s;
+  if (every < kMinEvery) {
+    return Status::InvalidConfig(FormatDuration(every) + " is below the minimum of " +
                                  FormatDuration(kMinEvery));
   }
+  spec->every = every;
   return Status::Ok();
 }
 
@@ -52,10 +86,11 @@ Status NonEmptyString(const json& v, std::string* out) {
 
 Status ParseFormat(const json& v, JobSpec* spec) { return NonEmptyString(v, &spec->format); }
 
-Status ParseCommand(const json& v, JobSpec* spec) {
+// An argv array (run directly) into `argv` or a string (run by /bin/sh -c) into `shell`.
+Status ParseArgvOrShell(const json& v, std::vector<std::string>* argv, std::string* shell) {
   if (v.is_string()) {
-    spec->shell = v.get<std::string>();
-    if (spec->shell.empty()) return Status::InvalidConfig("must not be empty");
+    *shell = v.get<std::string>();
+    if (shell->empty()) return Status::InvalidConfig("must not be empty");
     return Status::Ok();
   }
   if (!v.is_array()) {
@@ -69,9 +104,59 @@ Status ParseCommand(const json& v, JobSpec* spec) {
       return Status::InvalidConfig("argv[" + std::to_string(i) + "] is " + v[i].type_name() +
                                    ", expected a string");
     }
-    spec->argv.push_back(v[i].get<std::string>());
+    argv->push_back(v[i].get<std::string>());
   }
-  if (spec->argv[0].empty()) return Status::InvalidConfig("argv[0] must not be empty");
+  if ((*argv)[0].empty()) return Status::InvalidConfig("argv[0] must not be empty");
+  return Status::Ok();
+}
+
+Status ParseCommand(const json& v, JobSpec* spec) {
+  return ParseArgvOrShell(v, &spec->argv, &spec->shell);
+}
+
+Status ParseOnFailure(const json& v, JobSpec* spec) {
+  return ParseArgvOrShell(v, &spec->on_failure_argv, &spec->on_failure_shell);
+}
+
+// A count from 0 to 1,000,000 (0 meaning "never", for the keys that take one).
+Status ParseCount(const json& v, uint32_t* out) {
+  constexpr int64_t kMax = 1'000'000;
+  if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > kMax) {
+    return Status::InvalidConfig("expected an integer from 0 to " + std::to_string(kMax));
+  }
+  *out = static_cast<uint32_t>(v.get<int64_t>());
+  return Status::Ok();
+}
+
+Status ParseMaxFailures(const json& v, JobSpec* spec) { return ParseCount(v, &spec->max_failures); }
+Status ParseMaxRestarts(const json& v, JobSpec* spec) { return ParseCount(v, &spec->max_restarts); }
+
+Status ParseRestart(const json& v, JobSpec* spec) {
+  std::string text;
+  if (Status s = ExpectString(v, &text); !s.ok()) return s;
+  for (RestartMode mode : {RestartMode::kAlways, RestartMode::kOnFailure, RestartMode::kNever}) {
+    if (text == RestartModeName(mode)) {
+      spec->restart = mode;
+      return Status::Ok();
+    }
+  }
+  return Status::InvalidConfig("\"" + text + "\" is not one of always, on-failure, never");
+}
+
+Status ParseBackoff(const json& v, JobSpec* spec) { return ParseDurationJson(v, &spec->backoff); }
+Status ParseBackoffMax(const json& v, JobSpec* spec) {
+  return ParseDurationJson(v, &spec->backoff_max);
+}
+Status ParseHealthyAfter(const json& v, JobSpec* spec) {
+  return ParseDurationJson(v, &spec->healthy_after);
+}
+Status ParseHookTimeout(const json& v, JobSpec* spec) {
+  return ParseDurationJson(v, &spec->hook_timeout);
+}
+Status ParseRestartWindow(const json& v, JobSpec* spec) {
+  Duration d;
+  if (Status s = ParseDurationJson(v, &d); !s.ok()) return s;
+  spec->restart_window = d;
   return Status::Ok();
 }
 
@@ -178,7 +263,7 @@ constexpr JobKey kJobKeys[] = {
     {"command", Applies::kExec, ParseCommand},
     {"cwd", Applies::kExec, ParseCwd},
     {"env", Applies::kExec, ParseEnv},
-    {"timeout", Applies::kExec, ParseTimeout},
+    {"timeout", Applies::kPeriodicExec, ParseTimeout},
     {"stop_timeout", Applies::kAny, ParseStopTimeout},
     {"start", Applies::kAny, ParseStart},
     {"log_lines", Applies::kAny, ParseLogLines},
@@ -187,6 +272,15 @@ constexpr JobKey kJobKeys[] = {
     {"umask", Applies::kExec, ParseUmask},
     {"success_codes", Applies::kExec, ParseSuccessCodes},
     {"stop_signal", Applies::kExec, ParseStopSignal},
+    {"max_failures", Applies::kPeriodic, ParseMaxFailures},
+    {"restart", Applies::kService, ParseRestart},
+    {"backoff", Applies::kService, ParseBackoff},
+    {"backoff_max", Applies::kService, ParseBackoffMax},
+    {"healthy_after", Applies::kService, ParseHealthyAfter},
+    {"max_restarts", Applies::kService, ParseMaxRestarts},
+    {"restart_window", Applies::kService, ParseRestartWindow},
+    {"on_failure", Applies::kAny, ParseOnFailure},
+    {"hook_timeout", Applies::kAny, ParseHookTimeout},
 };
 
 std::vector<std::string_view> JobKeyNames() {
@@ -238,10 +332,19 @@ Status ParseJob(const json& j, size_t index, const std::string& file, JobOrigins
     return Status::InvalidConfig(who + ": key \"task\": " + task_it->dump() +
                                  " is not one of timestamp, exec");
   }
-  if (!j.contains("every")) return Status::InvalidConfig(who + ": missing key \"every\"");
+  bool scheduled = std::any_of(std::begin(kScheduleKeys), std::end(kScheduleKeys),
+                               [&](std::string_view k) { return j.contains(k); });
+  if (!scheduled && spec->task != TaskKind::kExec) {
+    return Status::InvalidConfig(who +
+                                 ": missing key \"every\" (a timestamp task needs a schedule; "
+                                 "only an exec job runs as a service)");
+  }
   if (spec->task == TaskKind::kExec && !j.contains("command")) {
     return Status::InvalidConfig(who + ": missing key \"command\" (exec jobs need one)");
   }
+  const unsigned kind = spec->task == TaskKind::kTimestamp ? kTimestampJob
+                        : scheduled                        ? kPeriodicExec
+                                                           : kServiceJob;
 
   for (const auto& [key, value] : j.items()) {
     const JobKey* def = nullptr;
@@ -249,15 +352,21 @@ Status ParseJob(const json& j, size_t index, const std::string& file, JobOrigins
       if (k.name == key) def = &k;
     }
     if (def == nullptr) return Status::InvalidConfig(who + ": " + UnknownKey(key, JobKeyNames()));
-    if ((def->applies == Applies::kExec && spec->task != TaskKind::kExec) ||
-        (def->applies == Applies::kTimestamp && spec->task != TaskKind::kTimestamp)) {
+    if ((def->applies & kind) == 0) {
+      // `timeout` on a timestamp job: what it lacks is being an exec job, not a schedule.
+      unsigned shown =
+          kind == kTimestampJob && def->applies == kPeriodicExec ? kExec : def->applies;
       return Status::InvalidConfig(who + ": key \"" + key + "\" applies to " +
-                                   (def->applies == Applies::kExec ? "exec" : "timestamp") +
-                                   " jobs only");
+                                   std::string(AppliesTo(shown)));
     }
     if (Status s = def->parse(value, spec); !s.ok()) {
       return Status::InvalidConfig(who + ": key \"" + key + "\": " + s.message());
     }
+  }
+  if (spec->backoff_max < spec->backoff) {
+    return Status::InvalidConfig(who +
+                                 ": key \"backoff_max\": " + FormatDuration(spec->backoff_max) +
+                                 " is below backoff (" + FormatDuration(spec->backoff) + ")");
   }
   // Unknown users and groups are refused here, at --check, not first at a run.
   for (const auto& [key, value] :

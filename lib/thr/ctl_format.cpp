@@ -90,11 +90,19 @@ void ShowJob(const nlohmann::json& job, const FormatOptions& options, std::strin
   // Settings under their config key names, each only when it applies to the job.
   const nlohmann::json& settings = Member(job, "settings");
   for (const char* key :
-       {"task", "every", "format", "command", "cwd", "env", "user", "group", "umask", "timeout",
-        "success_codes", "stop_signal", "stop_timeout", "start", "log_lines"}) {
+       {"task",          "every",          "format",       "command",     "cwd",
+        "env",           "user",           "group",        "umask",       "timeout",
+        "success_codes", "stop_signal",    "stop_timeout", "start",       "log_lines",
+        "max_failures",  "restart",        "backoff",      "backoff_max", "healthy_after",
+        "max_restarts",  "restart_window", "on_failure",   "hook_timeout"}) {
     const nlohmann::json& v = Member(settings, key);
     if (v.is_null()) continue;
-    std::string text = std::string(key) == "command" ? CommandLine(v) : Joined(v);
+    // Defaults that say nothing: no failure limit, the time limit of a hook there is not.
+    if (std::string(key) == "max_failures" && v == 0) continue;
+    if (std::string(key) == "hook_timeout" && Member(settings, "on_failure").is_null()) continue;
+    std::string text = std::string(key) == "command" || std::string(key) == "on_failure"
+                           ? CommandLine(v)
+                           : Joined(v);
     if (text.empty()) continue;  // no env
     Field(out, key, Shorten(text, SIZE_MAX));
   }
@@ -104,6 +112,16 @@ void ShowJob(const nlohmann::json& job, const FormatOptions& options, std::strin
         Cell(Member(job, "runs")) + " (" + Cell(Member(job, "failures")) + " failed, " +
             Cell(Member(job, "missed")) + " missed)");
   Field(out, "last error", Shorten(Cell(Member(job, "last_error")), SIZE_MAX));
+  const nlohmann::json& streak = Member(job, "failure_streak");
+  if (streak.is_number_integer() && streak.get<int64_t>() > 0)
+    Field(out, "failure streak", Cell(streak));
+  if (Flag(job, "service")) {
+    Field(out, "restarts", Cell(Member(job, "restarts")));
+    Field(out, "started", When(Member(job, "started"), options.now));
+    const nlohmann::json& up = Member(job, "uptime_ms");
+    Field(out, "uptime",
+          up.is_number_integer() ? FormatDuration(Duration(up.get<int64_t>() / 1000 * 1000)) : "-");
+  }
   Field(out, "pid", Cell(Member(job, "pid")));
   Field(out, "thread id", Cell(Member(job, "thread_id")));
   Field(out, "frozen", Flag(job, "frozen") ? "yes" : "no");
@@ -159,10 +177,12 @@ std::string FormatStatus(const nlohmann::json& reply, const FormatOptions& optio
   std::vector<std::vector<std::string>> rows = {
       {"NAME", "TASK", "STATE", "RUNS", "FAILED", "MISSED", "LAST", "NEXT", "ERROR"}};
   for (const auto& job : Jobs(reply)) {
-    rows.push_back({Shorten(Cell(Member(job, "name")), kNameWidth),
-                    Shorten(Cell(Member(job, "task")), 12), Shorten(Cell(Member(job, "state")), 12),
-                    Cell(Member(job, "runs")), Cell(Member(job, "failures")),
-                    Cell(Member(job, "missed")), Relative(Member(job, "last_run"), options.now),
+    // A service shows as such: its NEXT is a restart after a backoff, not a slot.
+    std::string task = Flag(job, "service") ? "service" : Cell(Member(job, "task"));
+    rows.push_back({Shorten(Cell(Member(job, "name")), kNameWidth), Shorten(task, 12),
+                    Shorten(Cell(Member(job, "state")), 12), Cell(Member(job, "runs")),
+                    Cell(Member(job, "failures")), Cell(Member(job, "missed")),
+                    Relative(Member(job, "last_run"), options.now),
                     Relative(Member(job, "next_run"), options.now),
                     Cell(Member(job, "last_error"))});
   }

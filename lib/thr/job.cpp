@@ -50,7 +50,9 @@ class Job::RunHandle final : public RunControl {
   int wake_fd() const override { return wake_fd_; }
   RunWants wants() const override {
     std::lock_guard<std::mutex> lock(job_->mu_);
-    return {worker_->stop, worker_->kill, job_->freeze_ && job_->state_ == JobState::kPaused};
+    // A service has no next run to hold back, so its pause always freezes.
+    bool freeze = (job_->freeze_ || IsService(job_->spec_)) && job_->state_ == JobState::kPaused;
+    return {worker_->stop, worker_->kill, freeze};
   }
   void Report(std::optional<pid_t> pid, bool frozen) override {
     std::lock_guard<std::mutex> lock(job_->mu_);
@@ -72,7 +74,16 @@ Job::Job(JobSpec spec, const Clock& clock, OutputEcho* echo, std::unique_ptr<Tas
       clock_(clock),
       echo_(echo),
       task_(std::move(task)),
-      log_(spec_.log_lines) {}
+      log_(spec_.log_lines) {
+  if (spec_.has_hook()) {
+    hook_ = std::make_unique<HookRunner>(spec_, [this](std::string_view line) { Emit(line); });
+  }
+}
+
+void Job::Emit(std::string_view line) {
+  log_.Append(std::string(line));
+  if (echo_ != nullptr) echo_->Write(spec_.name, line);
+}
 
 Job::~Job() {
   std::unique_lock<std::mutex> lock(mu_);
@@ -138,11 +149,8 @@ void Job::SpawnLocked() {
   pthread_attr_destroy(&attr);
   if (err != 0) {
     worker_.reset();
-    JobState from = state_;
-    state_ = JobState::kFailed;
-    AnnounceStateLocked(from);
-    last_error_ = std::string("cannot create thread: ") + std::strerror(err);
-    spdlog::error("job {}: {}", spec_.name, last_error_);
+    JudgeLocked(Verdict::kInternalError, std::string("cannot create thread: ") + std::strerror(err),
+                std::nullopt);
   }
 }
 
@@ -219,7 +227,15 @@ void Job::Loop(Worker* w) {
   std::unique_lock<std::mutex> lock(mu_);
   w->tid = ::gettid();
   cv_.notify_all();  // Settle() waits for this
-  Grid grid{clock_.Now(), spec_.every};
+  failure_streak_ = 0;  // a fresh thread (start, restart) begins a fresh streak
+  if (IsService(spec_)) {
+    ServiceLoop(lock, w, w->stop);
+    next_due_.reset();
+    w->ended = true;
+    cv_.notify_all();
+    return;
+  }
+  Grid grid{clock_.Now(), *spec_.every};
   int64_t slot = 0;  // run 0 at once
   bool was_paused = false;
   while (!w->stop) {
@@ -247,36 +263,32 @@ void Job::Loop(Worker* w) {
   cv_.notify_all();
 }
 
-bool Job::RunOnce(std::unique_lock<std::mutex>& lock, Worker* w, const Grid& grid, int64_t* slot) {
-  // While running, the next run is due no earlier than the next slot.
-  next_due_ = grid.Due(*slot + 1);
-  WallTime started = clock_.WallNow();
+Job::RunEnd Job::RunTask(std::unique_lock<std::mutex>& lock, Worker* w) {
+  RunEnd end;
+  end.started = clock_.WallNow();
   // Only a run that can block gets a wake fd, and only while it runs: idle jobs hold no fd.
   UniqueFd wake;
-  RunResult result;
+  RunResult& result = end.result;
   if (task_->needs_control()) {
     wake = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wake.valid()) {
-      result = {false, false, std::string("cannot create an eventfd: ") + std::strerror(errno)};
+      result = {false, false, std::string("cannot create an eventfd: ") + std::strerror(errno),
+                std::nullopt};
     }
     run_wake_fd_ = wake.get();
   }
   lock.unlock();
   RunHandle control(this, w, wake.get());
-  auto emit = [this](std::string_view line) {
-    log_.Append(std::string(line));
-    if (echo_ != nullptr) echo_->Write(spec_.name, line);
-  };
-  std::string fatal;
+  auto emit = [this](std::string_view line) { Emit(line); };
   try {
     RunContext ctx{spec_.name, &clock_, emit, &control};
     if (result.ok) result = task_->Run(ctx);  // unless it could not even be set up
   } catch (const std::exception& e) {
-    fatal = e.what();
+    end.fatal = e.what();
   } catch (...) {
-    fatal = "unknown exception";
+    end.fatal = "unknown exception";
   }
-  if (!result.ok && fatal.empty()) {
+  if (!result.ok && end.fatal.empty()) {
     emit("[thrd] run failed: " + result.reason);
     spdlog::warn("job {}: run failed: {}", spec_.name, result.reason);
   }
@@ -289,24 +301,36 @@ bool Job::RunOnce(std::unique_lock<std::mutex>& lock, Worker* w, const Grid& gri
     e.time = clock_.WallNow();
     e.job = spec_.name;
     e.type = Event::Type::kRun;
-    e.ok = result.ok && fatal.empty();
-    e.error = fatal.empty() ? (result.ok ? "" : result.reason) : fatal;
-    e.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(e.time - started).count();
+    e.ok = result.ok && end.fatal.empty();
+    e.error = end.fatal.empty() ? (result.ok ? "" : result.reason) : end.fatal;
+    e.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(e.time - end.started).count();
     events_->Publish(std::move(e));
   }
-  if (!fatal.empty()) {
-    JobState from = state_;
-    state_ = JobState::kFailed;
-    AnnounceStateLocked(from);
-    last_error_ = fatal;
-    spdlog::error("job {}: {}; job failed", spec_.name, fatal);
+  return end;
+}
+
+bool Job::RunOnce(std::unique_lock<std::mutex>& lock, Worker* w, const Grid& grid, int64_t* slot) {
+  // While running, the next run is due no earlier than the next slot.
+  next_due_ = grid.Due(*slot + 1);
+  RunEnd end = RunTask(lock, w);
+  if (!end.fatal.empty()) {
+    JudgeLocked(Verdict::kInternalError, end.fatal, std::nullopt);
     return false;
   }
   ++runs_;
-  last_run_ = started;
-  if (!result.ok) {
-    ++failures_;
-    last_error_ = result.reason;
+  last_run_ = end.started;
+  if (!end.result.ok) {
+    RunFailedLocked(end.result);
+    if (spec_.max_failures != 0 && failure_streak_ >= spec_.max_failures) {
+      JudgeLocked(Verdict::kMaxFailures,
+                  "max_failures: " + std::to_string(failure_streak_) +
+                      " failed runs in a row; last: " + end.result.reason,
+                  end.result.exit_status);
+      return false;
+    }
+  } else if (!end.result.interrupted) {
+    failure_streak_ = 0;
   }
   NextSlot next = AfterRun(grid, *slot, clock_.Now());
   *slot = next.slot;
@@ -320,6 +344,15 @@ JobInfo Job::Info() const {
   info.name = spec_.name;
   info.task = spec_.task;
   info.every = spec_.every;
+  info.service = IsService(spec_);
+  info.failure_streak = failure_streak_;
+  info.restarts = restarts_;
+  if (service_started_) {
+    info.started = service_started_;
+    info.uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now() -
+                                                                           service_started_steady_)
+                         .count();
+  }
   info.state = state_;
   info.runs = runs_;
   info.failures = failures_;

@@ -16,6 +16,7 @@
 
 #include "thr/clock.h"
 #include "thr/config.h"
+#include "thr/hook.h"
 #include "thr/job_state.h"
 #include "thr/log_ring.h"
 #include "thr/schedule.h"
@@ -31,7 +32,8 @@ class EventBus;
 struct JobInfo {
   std::string name;
   TaskKind task;
-  Duration every;
+  std::optional<Duration> every;  // none for a service
+  bool service = false;
   JobState state;
   uint64_t runs = 0;
   uint64_t failures = 0;
@@ -42,6 +44,10 @@ struct JobInfo {
   std::optional<pid_t> thread_id;
   bool frozen = false;
   std::string last_error;
+  uint64_t failure_streak = 0;       // failed runs in a row since the last success (or start)
+  uint64_t restarts = 0;             // a service's restarts since its thread began (start, restart)
+  std::optional<WallTime> started;   // a service: when its command's run in progress began
+  std::optional<int64_t> uptime_ms;  // a service: how long that run has been up
 };
 
 // All public methods are safe to call from any thread.
@@ -99,8 +105,26 @@ class Job {
   // After state_ changed from `from` (Begin: `from` == state_, only `wait` hears of it).
   void AnnounceStateLocked(JobState from);
   void Loop(Worker* w);
-  // Runs the task for `*slot` with the lock released; false when the job failed.
+  // Runs the task once with the lock released; `fatal` set when it threw.
+  struct RunEnd {
+    RunResult result;
+    std::string fatal;
+    WallTime started;
+  };
+  RunEnd RunTask(std::unique_lock<std::mutex>& lock, Worker* w);
+  // Runs the task for `*slot`; false when the job ended (failed).
   bool RunOnce(std::unique_lock<std::mutex>& lock, Worker* w, const Grid& grid, int64_t* slot);
+  // The service loop (job_service.cpp): runs the command, restarts it by `restart` and the
+  // backoff, gives up on a crash loop.
+  // `stop` is w->stop (Worker is private to job.cpp).
+  void ServiceLoop(std::unique_lock<std::mutex>& lock, Worker* w, const bool& stop);
+  // Applies `verdict` by the table (job_state.h); on the way into `failed`, records `reason`
+  // and fires the hook with job_failed.
+  void JudgeLocked(Verdict verdict, const std::string& reason, std::optional<int> exit_status);
+  // Counts a failed run (failures, streak, last error) and fires the hook with run_failed.
+  void RunFailedLocked(const RunResult& result);
+  void FireHook(std::string_view event, const std::string& reason, std::optional<int> exit_status);
+  void Emit(std::string_view line);
   void SpawnLocked();
   bool WorkerLiveLocked() const;
   void JoinEndedLocked();
@@ -128,6 +152,13 @@ class Job {
   int run_wake_fd_ = -1;                 // guarded by mu_: the eventfd of the run in progress
   std::optional<pid_t> pid_;             // guarded by mu_: the run's child
   bool frozen_ = false;                  // guarded by mu_
+  uint64_t failure_streak_ = 0;          // guarded by mu_
+  uint64_t restarts_ = 0;                // guarded by mu_
+  std::optional<WallTime> service_started_;  // guarded by mu_: a service's run in progress
+  SteadyTime service_started_steady_{};      // guarded by mu_; with service_started_
+  // The on_failure hook, when the spec has one. Declared last: destroyed (its hook killed)
+  // first, while what it writes to still exists.
+  std::unique_ptr<HookRunner> hook_;
 };
 
 }  // namespace thr

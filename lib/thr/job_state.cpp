@@ -24,6 +24,20 @@ constexpr Transition kTable[kControlCount][kJobStateCount] = {
      To(JobState::kRunning)},
 };
 
+// kVerdicts[verdict][state], likewise.
+constexpr Transition kVerdicts[kVerdictCount][kJobStateCount] = {
+    //                running                 paused                  stopped / killed / failed
+    /* internal    */ {To(JobState::kFailed), To(JobState::kFailed), kNoop, kNoop, kNoop},
+    /* max_fail    */ {To(JobState::kFailed), To(JobState::kFailed), kNoop, kNoop, kNoop},
+    /* crash_loop  */ {To(JobState::kFailed), To(JobState::kFailed), kNoop, kNoop, kNoop},
+    /* no_restart  */ {To(JobState::kFailed), To(JobState::kFailed), kNoop, kNoop, kNoop},
+    /* done        */ {To(JobState::kStopped), To(JobState::kStopped), kNoop, kNoop, kNoop},
+};
+
+constexpr std::string_view kVerdictNames[kVerdictCount] = {
+    "internal error", "max_failures reached", "crash loop", "failed with restart never",
+    "exited cleanly"};
+
 constexpr std::string_view kStateNames[kJobStateCount] = {"running", "paused", "stopped", "killed",
                                                           "failed"};
 constexpr std::string_view kControlNames[kControlCount] = {"pause", "resume", "stop",
@@ -34,6 +48,12 @@ constexpr std::string_view kControlNames[kControlCount] = {"pause", "resume", "s
 Transition Next(JobState state, Control control) {
   return kTable[static_cast<int>(control)][static_cast<int>(state)];
 }
+
+Transition Next(JobState state, Verdict verdict) {
+  return kVerdicts[static_cast<int>(verdict)][static_cast<int>(state)];
+}
+
+std::string_view VerdictName(Verdict verdict) { return kVerdictNames[static_cast<int>(verdict)]; }
 
 // Every refusal in the table is pause or resume of a job without a live schedule.
 std::string RefusalReason(std::string_view job, JobState state) {

@@ -77,8 +77,7 @@ void Supervisor::Start(const Config& config) {
     job->Observe(&watch_, &events_);
     JobState initial = InitialStateLocked(spec);
     job->Begin(initial);
-    spdlog::info("job {}: {} every {}, {}{}", spec.name, TaskName(spec.task),
-                 FormatDuration(spec.every), StateName(initial),
+    spdlog::info("job {}: {}, {}{}", spec.name, DescribeKind(spec), StateName(initial),
                  decisions_.count(spec.name) != 0 ? " (kept decision)" : "");
     jobs_.push_back(std::move(job));
   }
@@ -210,8 +209,7 @@ ReloadReport Supervisor::Reload(const std::vector<JobSpec>& specs) {
       if (it != old_by_name.end()) job->InheritHistory(*it->second);
       JobState initial = InitialStateLocked(spec);
       job->Begin(initial);
-      spdlog::info("job {}: {} every {}, {}", spec.name, TaskName(spec.task),
-                   FormatDuration(spec.every), StateName(initial));
+      spdlog::info("job {}: {}, {}", spec.name, DescribeKind(spec), StateName(initial));
       next.push_back(std::move(job));
     }
     {

@@ -4,10 +4,12 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "thr/clock.h"
 #include "thr/config.h"
@@ -19,6 +21,8 @@ struct RunResult {
   bool ok = true;
   bool interrupted = false;  // ended by stop or kill: counted as a run, not a failure
   std::string reason;        // one line, on failure: "exit status 3"
+  // The command's exit status when it exited (not when killed by a signal or never started).
+  std::optional<int> exit_status;
 };
 
 // What the operator wants of a run in progress.
@@ -58,6 +62,14 @@ class Task {
 
 std::unique_ptr<Task> MakeTask(const JobSpec& spec);
 std::unique_ptr<Task> MakeExecTask(const JobSpec& spec);
+
+struct SpawnRequest;
+// How `spec`'s processes are started (its user, group, cwd, umask, thrd's environment plus
+// `env` plus THRD_JOB and `extra_env`), running `argv`, or `shell` by /bin/sh -c when argv is
+// empty. Used for runs and for the job's hook. Defined in task_exec.cpp.
+SpawnRequest JobSpawnRequest(const JobSpec& spec, const std::vector<std::string>& argv,
+                             const std::string& shell,
+                             const std::map<std::string, std::string>& extra_env = {});
 
 // The timestamp task's line: Unix seconds, or `format` (strftime, local time) when set.
 std::string FormatTimestamp(WallTime t, const std::string& format);

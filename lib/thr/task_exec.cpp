@@ -25,35 +25,10 @@ class ExecTask final : public Task {
   RunResult Run(RunContext& ctx) override;
 
  private:
-  SpawnRequest MakeRequest() const;
+  SpawnRequest MakeRequest() const { return JobSpawnRequest(spec_, spec_.argv, spec_.shell); }
 
   const JobSpec spec_;
 };
-
-SpawnRequest ExecTask::MakeRequest() const {
-  SpawnRequest r;
-  r.argv = spec_.argv.empty() ? std::vector<std::string>{"/bin/sh", "-c", spec_.shell} : spec_.argv;
-  r.cwd = spec_.cwd;
-  r.user = spec_.user;
-  r.group = spec_.group;
-  r.umask = spec_.umask;
-  // thrd's environment (less what systemd addressed to thrd), then the job's `env` over
-  // it, then THRD_JOB.
-  std::map<std::string, std::string> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    std::string_view var(*e);
-    size_t eq = var.find('=');
-    if (eq != std::string_view::npos && !IsServiceManagerVariable(var.substr(0, eq)))
-      env[std::string(var.substr(0, eq))] = std::string(var.substr(eq + 1));
-  }
-  for (const auto& [k, v] : spec_.env) {
-    env[k] = v;
-    r.job_env.insert(k);
-  }
-  env["THRD_JOB"] = spec_.name;
-  for (const auto& [k, v] : env) r.env.push_back(k + "=" + v);
-  return r;
-}
 
 // Reads what is available on `fd` into `lines`; false at EOF or on error.
 bool Pump(int fd, LineSplitter& lines) {
@@ -78,7 +53,8 @@ int PollTimeout(SteadyTime now, std::optional<SteadyTime> deadline) {
 
 RunResult ExecTask::Run(RunContext& ctx) {
   std::unique_ptr<Child> child;
-  if (Status s = Spawn(MakeRequest(), &child); !s.ok()) return {false, false, s.message()};
+  if (Status s = Spawn(MakeRequest(), &child); !s.ok())
+    return {false, false, s.message(), std::nullopt};
   RunControl& control = *ctx.control;
   control.Report(child->pid(), false);
   LineSplitter out(ctx.emit), err(ctx.emit);
@@ -158,16 +134,51 @@ RunResult ExecTask::Run(RunContext& ctx) {
   err.Finish();
   control.Report(std::nullopt, false);
 
-  if (timed_out) return {false, false, "timeout after " + FormatDuration(*spec_.timeout)};
-  if (interrupted) return {true, true, DescribeWaitStatus(status)};
+  if (timed_out)
+    return {false, false, "timeout after " + FormatDuration(*spec_.timeout), std::nullopt};
+  if (interrupted) return {true, true, DescribeWaitStatus(status), std::nullopt};
+  RunResult result{false, false, DescribeWaitStatus(status), std::nullopt};
+  if (WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);
   if (WIFEXITED(status) && std::find(spec_.success_codes.begin(), spec_.success_codes.end(),
                                      WEXITSTATUS(status)) != spec_.success_codes.end()) {
-    return {};
+    result.ok = true;
+    result.reason.clear();  // a reason is for failures
   }
-  return {false, false, DescribeWaitStatus(status)};
+  return result;
 }
 
 }  // namespace
+
+SpawnRequest JobSpawnRequest(const JobSpec& spec, const std::vector<std::string>& argv,
+                             const std::string& shell,
+                             const std::map<std::string, std::string>& extra_env) {
+  SpawnRequest r;
+  r.argv = argv.empty() ? std::vector<std::string>{"/bin/sh", "-c", shell} : argv;
+  r.cwd = spec.cwd;
+  r.user = spec.user;
+  r.group = spec.group;
+  r.umask = spec.umask;
+  // thrd's environment (less what systemd addressed to thrd), then the job's `env` over
+  // it, then THRD_JOB.
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view var(*e);
+    size_t eq = var.find('=');
+    if (eq != std::string_view::npos && !IsServiceManagerVariable(var.substr(0, eq)))
+      env[std::string(var.substr(0, eq))] = std::string(var.substr(eq + 1));
+  }
+  for (const auto& [k, v] : spec.env) {
+    env[k] = v;
+    r.job_env.insert(k);
+  }
+  env["THRD_JOB"] = spec.name;
+  for (const auto& [k, v] : extra_env) {
+    env[k] = v;
+    r.job_env.insert(k);
+  }
+  for (const auto& [k, v] : env) r.env.push_back(k + "=" + v);
+  return r;
+}
 
 std::unique_ptr<Task> MakeExecTask(const JobSpec& spec) { return std::make_unique<ExecTask>(spec); }
 

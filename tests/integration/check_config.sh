@@ -171,6 +171,37 @@ EOF
 bad "socket not a string" 'socket' <<'EOF'
 { "socket": 5, "jobs": [] }
 EOF
+log "-- services and failure policy (issue 10)"
+bad "a timestamp task without a schedule" 'job "alpha"' 'every' 'needs a schedule' <<'EOF'
+{ "jobs": [ { "name": "alpha", "task": "timestamp", "format": "%s" } ] }
+EOF
+bad "restart: unknown mode" 'job "web"' 'restart' 'sometimes' <<'EOF'
+{ "jobs": [ { "name": "web", "task": "exec", "command": "srv", "restart": "sometimes" } ] }
+EOF
+bad "restart on a periodic job" 'job "p"' 'restart' 'services only' <<'EOF'
+{ "jobs": [ { "name": "p", "task": "exec", "command": "x", "every": "1m", "restart": "never" } ] }
+EOF
+bad "max_failures on a service" 'job "web"' 'max_failures' 'periodic jobs only' <<'EOF'
+{ "jobs": [ { "name": "web", "task": "exec", "command": "srv", "max_failures": 3 } ] }
+EOF
+bad "max_failures negative" 'job "p"' 'max_failures' <<'EOF'
+{ "jobs": [ { "name": "p", "task": "timestamp", "every": "1s", "max_failures": -1 } ] }
+EOF
+bad "backoff_max below backoff" 'job "web"' 'backoff_max' '1s is below backoff (2s)' <<'EOF'
+{ "jobs": [ { "name": "web", "task": "exec", "command": "srv", "backoff": "2s", "backoff_max": "1s" } ] }
+EOF
+bad "healthy_after not a duration" 'job "web"' 'healthy_after' <<'EOF'
+{ "jobs": [ { "name": "web", "task": "exec", "command": "srv", "healthy_after": "soon" } ] }
+EOF
+bad "on_failure empty argv" 'job "web"' 'on_failure' <<'EOF'
+{ "jobs": [ { "name": "web", "task": "exec", "command": "srv", "on_failure": [] } ] }
+EOF
+bad "hook_timeout zero" 'job "p"' 'hook_timeout' <<'EOF'
+{ "jobs": [ { "name": "p", "task": "timestamp", "every": "1s", "hook_timeout": "0s" } ] }
+EOF
+bad "timeout on a service" 'job "web"' 'timeout' <<'EOF'
+{ "jobs": [ { "name": "web", "task": "exec", "command": "srv", "timeout": "5s" } ] }
+EOF
 check_bad "missing file" "$TMPD/no/such/config.json"
 check_bad "a directory" "$TMPD"
 log "  ($N broken configs written, plus missing file and directory)"
@@ -187,6 +218,13 @@ good "config/default.json" "$THRD_SOURCE_DIR/config/default.json"
 good "config/container.json" "$THRD_SOURCE_DIR/config/container.json"
 write_config "$TMPD/minimal.json" '{"jobs":[{"name":"m","task":"timestamp","every":"1s"}]}'
 good "minimal" "$TMPD/minimal.json"
+write_config "$TMPD/services.json" '{"jobs":[
+  {"name":"web","task":"exec","command":["srv","--port","80"]},
+  {"name":"w2","task":"exec","command":"srv","restart":"on-failure","backoff":"2s",
+   "backoff_max":"5m","healthy_after":"30s","max_restarts":0,"restart_window":"10m",
+   "on_failure":["notify","web"],"hook_timeout":"5s"},
+  {"name":"p","task":"exec","command":"x","every":"1m","max_failures":3,"on_failure":"echo"}]}'
+good "services and failure keys" "$TMPD/services.json"
 write_config "$TMPD/full.json" '// comments are allowed
 {
   "socket": "/tmp/thrd-test-unused.sock",
@@ -288,5 +326,15 @@ else
 fi
 expect_contains "thrd on a syntax error: file:line:col" "$TMPD/syntax.json:1:" "$(cat "$TMPD/syntax.err")"
 if [[ -e "$TMPD/never.sock" ]]; then fail "thrd on a syntax error created its socket"; else pass "no socket created"; fi
+
+log "-- docs/config.md documents every job key of the key table (lib/thr/config_job.cpp)"
+keys=$(grep -oE '^\s*\{"[a-z_]+", Applies::' "$THRD_SOURCE_DIR/lib/thr/config_job.cpp" |
+  grep -oE '"[a-z_]+"' | tr -d '"')
+(($(wc -w <<<"$keys") >= 20)) || fail "found only $(wc -w <<<"$keys") keys in config_job.cpp"
+missing=""
+for k in $keys; do
+  grep -qF "\`$k\`" "$THRD_SOURCE_DIR/docs/config.md" || missing+=" $k"
+done
+expect_eq "job keys missing from docs/config.md" "" "$missing"
 
 finish

@@ -669,3 +669,112 @@ TEST_CASE("Config: DescribeConfig says the file, the drop-ins read and the job c
 
 }  // namespace
 }  // namespace thr
+
+namespace thr {
+namespace {
+
+TEST_CASE("Config: an exec job without every is a service, with the documented defaults") {
+  Config config = ParseOk(OneJob(R"("name": "web", "task": "exec", "command": ["srv"])"));
+  const JobSpec& web = config.jobs.at(0);
+  CHECK(IsService(web));
+  CHECK_FALSE(web.every.has_value());
+  CHECK(web.restart == RestartMode::kAlways);
+  CHECK(web.backoff == Duration(1'000));
+  CHECK(web.backoff_max == Duration(60'000));
+  CHECK(web.healthy_after == Duration(10'000));
+  CHECK(web.max_restarts == 5);
+  CHECK_FALSE(web.restart_window.has_value());
+  CHECK_FALSE(web.has_hook());
+  CHECK(web.hook_timeout == Duration(30'000));
+  CHECK(DescribeKind(web) == "exec service (restart always)");
+  CHECK_FALSE(IsService(ParseOk(OneJob(R"("name": "p", "task": "exec", "command": "x",
+                                          "every": "1s")"))
+                            .jobs.at(0)));
+}
+
+TEST_CASE("Config: the service and failure keys are read") {
+  Config config = ParseOk(R"({"jobs": [
+    {"name": "web", "task": "exec", "command": "srv", "restart": "on-failure", "backoff": "2s",
+     "backoff_max": "5m", "healthy_after": "30s", "max_restarts": 0, "restart_window": "10m",
+     "on_failure": ["/bin/notify", "x"], "hook_timeout": "5s"},
+    {"name": "p", "task": "exec", "command": "x", "every": "1m", "max_failures": 3,
+     "on_failure": "echo $THRD_JOB"},
+    {"name": "t", "task": "timestamp", "every": "1s", "max_failures": 1},
+    {"name": "n", "task": "exec", "command": "x", "restart": "never"}]})");
+  const JobSpec& web = config.jobs.at(0);
+  CHECK(web.restart == RestartMode::kOnFailure);
+  CHECK(web.backoff == Duration(2'000));
+  CHECK(web.backoff_max == Duration(300'000));
+  CHECK(web.healthy_after == Duration(30'000));
+  CHECK(web.max_restarts == 0);
+  CHECK(web.restart_window == Duration(600'000));
+  CHECK(web.on_failure_argv == std::vector<std::string>{"/bin/notify", "x"});
+  CHECK(web.hook_timeout == Duration(5'000));
+  CHECK(config.jobs.at(1).max_failures == 3);
+  CHECK(config.jobs.at(1).on_failure_shell == "echo $THRD_JOB");
+  CHECK(config.jobs.at(1).has_hook());
+  CHECK(config.jobs.at(2).max_failures == 1);
+  CHECK(config.jobs.at(3).restart == RestartMode::kNever);
+  // A setting that differs makes a different spec (reload restarts the job).
+  CHECK_FALSE(ParseOk(OneJob(R"("name": "a", "task": "exec", "command": "x")")).jobs.at(0) ==
+              ParseOk(OneJob(R"("name": "a", "task": "exec", "command": "x", "backoff": "2s")"))
+                  .jobs.at(0));
+}
+
+TEST_CASE("Config: service and failure keys are refused where they do not apply") {
+  SUBCASE("a timestamp task needs a schedule") {
+    Contains(ParseFails(OneJob(R"("name": "x", "task": "timestamp")")),
+             "job \"x\": missing key \"every\" (a timestamp task needs a schedule");
+  }
+  SUBCASE("service keys on a periodic job") {
+    for (const char* key :
+         {"restart", "backoff", "backoff_max", "healthy_after", "max_restarts", "restart_window"}) {
+      CAPTURE(key);
+      std::string value = std::string(key) == "restart"        ? "\"always\""
+                          : std::string(key) == "max_restarts" ? "2"
+                                                               : "\"1s\"";
+      Contains(
+          ParseFails(OneJob(R"("name": "x", "task": "exec", "command": "y", "every": "1s", ")" +
+                            std::string(key) + "\": " + value)),
+          "job \"x\": key \"" + std::string(key) +
+              "\" applies to services only (exec jobs without \"every\")");
+    }
+  }
+  SUBCASE("max_failures on a service") {
+    Contains(
+        ParseFails(OneJob(R"("name": "x", "task": "exec", "command": "y", "max_failures": 2)")),
+        "job \"x\": key \"max_failures\" applies to periodic jobs only");
+  }
+  SUBCASE("timeout on a service") {
+    Contains(ParseFails(OneJob(R"("name": "x", "task": "exec", "command": "y", "timeout": "1s")")),
+             "job \"x\": key \"timeout\" applies to periodic exec jobs only");
+  }
+}
+
+TEST_CASE("Config: bad values of the service and failure keys name the job and key") {
+  const std::string svc = R"("name": "x", "task": "exec", "command": "y", )";
+  Contains(ParseFails(OneJob(svc + R"("restart": "sometimes")")),
+           "job \"x\": key \"restart\": \"sometimes\" is not one of always, on-failure, never");
+  Contains(ParseFails(OneJob(svc + R"("restart": 1)")),
+           "job \"x\": key \"restart\": expected a string");
+  Contains(ParseFails(OneJob(svc + R"("backoff": "0s")")), "job \"x\": key \"backoff\":");
+  Contains(ParseFails(OneJob(svc + R"("healthy_after": "5x")")),
+           "job \"x\": key \"healthy_after\":");
+  Contains(ParseFails(OneJob(svc + R"("max_restarts": -1)")),
+           "job \"x\": key \"max_restarts\": expected an integer from 0 to 1000000");
+  Contains(ParseFails(OneJob(svc + R"("max_restarts": "5")")),
+           "job \"x\": key \"max_restarts\": expected an integer");
+  Contains(ParseFails(OneJob(svc + R"("backoff": "10s", "backoff_max": "5s")")),
+           "job \"x\": key \"backoff_max\": 5s is below backoff (10s)");
+  Contains(ParseFails(OneJob(svc + R"("on_failure": [])")),
+           "job \"x\": key \"on_failure\": argv must not be empty");
+  Contains(ParseFails(OneJob(svc + R"("on_failure": "")")),
+           "job \"x\": key \"on_failure\": must not be empty");
+  Contains(ParseFails(OneJob(svc + R"("hook_timeout": 0)")), "job \"x\": key \"hook_timeout\":");
+  Contains(
+      ParseFails(OneJob(R"("name": "x", "task": "timestamp", "every": "1s", "max_failures": 1.5)")),
+      "job \"x\": key \"max_failures\": expected an integer from 0 to 1000000");
+}
+
+}  // namespace
+}  // namespace thr

@@ -247,5 +247,58 @@ TEST_CASE("CtlFormat: Shorten cuts visibly, on whole characters, and keeps one l
   CHECK(Shorten("abc", 0).empty());
 }
 
+TEST_CASE("CtlFormat: a service in status and show, golden") {
+  nlohmann::json web = Job("web", "exec", "running");
+  web["every"] = nullptr;
+  web["service"] = true;
+  web["runs"] = 3;
+  web["failures"] = 3;
+  web["next_run"] = "2026-11-26T07:30:04.000Z";
+  web["last_error"] = "exit status 3";
+  web["failure_streak"] = 3;
+  web["restarts"] = 3;
+  web["started"] = nullptr;
+  web["uptime_ms"] = nullptr;
+  web["settings"] = {{"task", "exec"},          {"every", nullptr},
+                     {"command", {"srv"}},      {"restart", "always"},
+                     {"backoff", "1s"},         {"backoff_max", "1m"},
+                     {"healthy_after", "10s"},  {"max_restarts", 5},
+                     {"max_failures", nullptr}, {"on_failure", {"page", "ops"}},
+                     {"hook_timeout", "30s"}};
+  web["log"] = nlohmann::json::array();
+  nlohmann::json reply = {{"ok", true}, {"jobs", {web}}};
+  CHECK(FormatStatus(reply, kPlain) ==
+        "NAME  TASK     STATE    RUNS  FAILED  MISSED  LAST  NEXT   ERROR\n"
+        "web   service  running  3     3       0       -     in 4s  exit status 3\n");
+  CHECK(FormatShow(reply, kPlain) ==
+        "web: running\n"
+        "  task           exec\n"
+        "  command        srv\n"
+        "  restart        always\n"
+        "  backoff        1s\n"
+        "  backoff_max    1m\n"
+        "  healthy_after  10s\n"
+        "  max_restarts   5\n"
+        "  on_failure     page ops\n"
+        "  hook_timeout   30s\n"
+        "  last run       -\n"
+        "  next run       2026-11-26T07:30:04.000Z (in 4s)\n"
+        "  runs           3 (3 failed, 0 missed)\n"
+        "  last error     exit status 3\n"
+        "  failure streak 3\n"
+        "  restarts       3\n"
+        "  started        -\n"
+        "  uptime         -\n"
+        "  pid            -\n"
+        "  thread id      -\n"
+        "  frozen         no\n"
+        "  log: no lines\n");
+  web["uptime_ms"] = 90'500;
+  web["started"] = "2026-11-26T07:28:29.500Z";
+  std::string shown = FormatShow({{"ok", true}, {"jobs", {web}}}, kPlain);
+  CHECK(shown.find("  uptime         1m30s\n") != std::string::npos);
+  CHECK(shown.find("  started        2026-11-26T07:28:29.500Z (1m30s ago)\n") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace thr

@@ -77,6 +77,39 @@ TEST_CASE("JobState: control names round trip") {
   CHECK_FALSE(ParseControl("PAUSE").has_value());
 }
 
+// The second table, the job's own verdicts, likewise: rows are verdicts, columns states.
+constexpr Verdict kVerdictRows[] = {Verdict::kInternalError, Verdict::kMaxFailures,
+                                    Verdict::kCrashLoop, Verdict::kNoRestart,
+                                    Verdict::kServiceDone};
+const char* const kExpectedVerdicts[kVerdictCount][kJobStateCount] = {
+    /* internal error  */ {"-> failed", "-> failed", "no-op", "no-op", "no-op"},
+    /* max_failures    */ {"-> failed", "-> failed", "no-op", "no-op", "no-op"},
+    /* crash loop      */ {"-> failed", "-> failed", "no-op", "no-op", "no-op"},
+    /* restart never   */ {"-> failed", "-> failed", "no-op", "no-op", "no-op"},
+    /* exited cleanly  */ {"-> stopped", "-> stopped", "no-op", "no-op", "no-op"},
+};
+
+TEST_CASE("JobState: every cell of the verdict table (the ways into failed)") {
+  int cells = 0;
+  for (int v = 0; v < kVerdictCount; ++v) {
+    for (int s = 0; s < kJobStateCount; ++s) {
+      std::string verdict(VerdictName(kVerdictRows[v])), state(StateName(kStates[s]));
+      CAPTURE(verdict);
+      CAPTURE(state);
+      CHECK(Cell(Next(kStates[s], kVerdictRows[v])) == kExpectedVerdicts[v][s]);
+      ++cells;
+    }
+  }
+  CHECK(cells == 25);
+}
+
+TEST_CASE("JobState: the way out of failed is start or restart, as the control table says") {
+  CHECK(Cell(Next(JobState::kFailed, Control::kStart)) == "-> running");
+  CHECK(Cell(Next(JobState::kFailed, Control::kRestart)) == "-> running");
+  CHECK(Cell(Next(JobState::kFailed, Control::kPause)) == "refused");
+  CHECK(Cell(Next(JobState::kFailed, Control::kStop)) == "no-op");
+}
+
 TEST_CASE("JobState: a refusal tells the operator the state and to use start") {
   CHECK(RefusalReason("sync", JobState::kStopped) == "job sync is stopped; use start");
   CHECK(RefusalReason("tick", JobState::kKilled) == "job tick is killed; use start");

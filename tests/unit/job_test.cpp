@@ -56,7 +56,7 @@ struct JobHarness {
 // Watches `job` for `periods` periods and returns its run count at the end. Used to observe
 // that nothing happens, which no deadline can show.
 uint64_t RunsAfter(const Job& job, int periods) {
-  std::this_thread::sleep_for(job.spec().every * periods);
+  std::this_thread::sleep_for(*job.spec().every * periods);
   return job.Info().runs;
 }
 

@@ -153,7 +153,7 @@ class AsyncRun {
     try {
       result = task_->Run(ctx);
     } catch (const std::exception& e) {
-      result = {false, false, std::string("threw: ") + e.what()};
+      result = {false, false, std::string("threw: ") + e.what(), std::nullopt};
     }
     ended_ = SteadyClock::now();
     {

@@ -37,7 +37,8 @@ nlohmann::json InfoJson(const JobInfo& info) {
       {"name", info.name},
       {"task", TaskName(info.task)},
       {"state", StateName(info.state)},
-      {"every", FormatDuration(info.every)},
+      {"every", info.every ? nlohmann::json(FormatDuration(*info.every)) : nlohmann::json(nullptr)},
+      {"service", info.service},
       {"runs", info.runs},
       {"failures", info.failures},
       {"missed", info.missed},
@@ -47,6 +48,10 @@ nlohmann::json InfoJson(const JobInfo& info) {
       {"thread_id", OptionalValue(info.thread_id)},
       {"frozen", info.frozen},
       {"last_error", OptionalText(info.last_error)},
+      {"failure_streak", info.failure_streak},
+      {"restarts", info.restarts},
+      {"started", OptionalTime(info.started)},
+      {"uptime_ms", OptionalValue(info.uptime_ms)},
   };
 }
 
@@ -58,9 +63,19 @@ nlohmann::json SettingsJson(const JobSpec& spec) {
   if (exec) env = spec.env;  // std::map: an object with sorted keys
   nlohmann::json timeout = nullptr;
   if (exec && spec.timeout) timeout = FormatDuration(*spec.timeout);
+  const bool service = IsService(spec);
+  // The service keys, null for a periodic job (and max_failures, null for a service).
+  auto for_service = [&](nlohmann::json v) { return service ? v : nlohmann::json(nullptr); };
+  nlohmann::json hook = nullptr;
+  if (spec.has_hook()) {
+    hook = spec.on_failure_argv.empty() ? nlohmann::json(spec.on_failure_shell)
+                                        : nlohmann::json(spec.on_failure_argv);
+  }
+  nlohmann::json window = nullptr;
+  if (spec.restart_window) window = FormatDuration(*spec.restart_window);
   return {
       {"task", TaskName(spec.task)},
-      {"every", FormatDuration(spec.every)},
+      {"every", spec.every ? nlohmann::json(FormatDuration(*spec.every)) : nlohmann::json(nullptr)},
       {"format", exec ? nlohmann::json(nullptr) : OptionalText(spec.format)},
       {"command", std::move(command)},
       {"cwd", exec ? OptionalText(spec.cwd) : nlohmann::json(nullptr)},
@@ -74,6 +89,15 @@ nlohmann::json SettingsJson(const JobSpec& spec) {
       {"stop_timeout", FormatDuration(spec.stop_timeout)},
       {"start", StateName(spec.start)},
       {"log_lines", spec.log_lines},
+      {"max_failures", service ? nlohmann::json(nullptr) : nlohmann::json(spec.max_failures)},
+      {"restart", for_service(RestartModeName(spec.restart))},
+      {"backoff", for_service(FormatDuration(spec.backoff))},
+      {"backoff_max", for_service(FormatDuration(spec.backoff_max))},
+      {"healthy_after", for_service(FormatDuration(spec.healthy_after))},
+      {"max_restarts", for_service(spec.max_restarts)},
+      {"restart_window", for_service(window)},
+      {"on_failure", std::move(hook)},
+      {"hook_timeout", FormatDuration(spec.hook_timeout)},
   };
 }
 

@@ -66,8 +66,48 @@ TEST_CASE("Show: an exec job's settings as the config writes them") {
                                         {"stop_signal", "SIGINT"},
                                         {"stop_timeout", "10s"},
                                         {"start", "stopped"},
-                                        {"log_lines", 1000}});
+                                        {"log_lines", 1000},
+                                        {"max_failures", 0},
+                                        {"restart", nullptr},
+                                        {"backoff", nullptr},
+                                        {"backoff_max", nullptr},
+                                        {"healthy_after", nullptr},
+                                        {"max_restarts", nullptr},
+                                        {"restart_window", nullptr},
+                                        {"on_failure", nullptr},
+                                        {"hook_timeout", "30s"}});
   CHECK(b["log"] == nlohmann::json::array());
+}
+
+TEST_CASE("Show: a service's settings and status fields") {
+  test::QuietLogs quiet;
+  Supervisor sup{DefaultClock(), nullptr};
+  Config config;
+  REQUIRE(ParseConfig(R"({"jobs": [
+      {"name": "web", "task": "exec", "command": ["sleep", "60"], "start": "stopped",
+       "restart": "on-failure", "max_restarts": 3, "restart_window": "5m",
+       "on_failure": "echo failed"}]})",
+                      "t.json", &config)
+              .ok());
+  sup.Start(config);
+  nlohmann::json web = Dispatch(sup, R"({"cmd":"show","jobs":["web"]})")["jobs"][0];
+  CHECK(web["service"] == true);
+  CHECK(web["every"].is_null());
+  CHECK(web["restarts"] == 0);
+  CHECK(web["failure_streak"] == 0);
+  CHECK(web["started"].is_null());
+  CHECK(web["uptime_ms"].is_null());
+  const nlohmann::json& s = web["settings"];
+  CHECK(s["every"].is_null());
+  CHECK(s["max_failures"].is_null());
+  CHECK(s["restart"] == "on-failure");
+  CHECK(s["backoff"] == "1s");
+  CHECK(s["backoff_max"] == "1m");
+  CHECK(s["healthy_after"] == "10s");
+  CHECK(s["max_restarts"] == 3);
+  CHECK(s["restart_window"] == "5m");
+  CHECK(s["on_failure"] == "echo failed");
+  CHECK(s["hook_timeout"] == "30s");
 }
 
 TEST_CASE("Show: lines bounds the output lines; every job when none is named") {
