@@ -278,15 +278,19 @@ bool CronMatches(const CronExpr& e, date::local_seconds t) {
          e.months[static_cast<unsigned>(ymd.month())] && DayMatches(e, ymd, date::weekday{day});
 }
 
-// Walks the matching wall-clock times from local(after) upward and maps each to real time:
-// f(L) = its first instant (or, for a skipped L, the instant of the jump) never decreases as L
-// grows, so the walk stops at the first L with f(L) > after. A rhythm job's second pass of a
-// repeated hour, L - second offset, lies between the instants the walk has seen, so the answer
-// is the least candidate found by then. No L before local(after) can give a later instant:
-// f(L) <= f(local(after)) <= after, and a second pass after `after` has L > local(after).
+// Walks the matching wall-clock times upward and maps each to real time: f(L) = its first
+// instant (or, for a skipped L, the instant of the jump) never decreases as L grows, so the
+// walk stops at the first L with f(L) > after. A rhythm job's second pass of a repeated hour,
+// L - second offset, lies between instants the walk has seen, so the answer is the least
+// candidate found by then. Where the walk starts: no L before local(after) has f(L) > after
+// (f(L) <= f(local(after)) <= after), but when `after` lies before a fall back, wall-clock
+// times up to the size of the change before local(after) have their second pass after it.
 std::optional<date::sys_seconds> NextFire(const CronExpr& e, const date::time_zone* zone,
                                           date::sys_seconds after) {
+  const date::sys_info now = zone->get_info(after);
+  const seconds fall_back = now.offset - zone->get_info(now.end).offset;
   date::local_seconds local = zone->to_local(after);
+  if (e.keeps_rhythm && fall_back > seconds{0}) local -= fall_back;
   const date::local_days limit = date::floor<date::days>(local) + date::days{50 * 365 + 13};
   std::optional<date::sys_seconds> best;
   auto consider = [&](date::sys_seconds t) {

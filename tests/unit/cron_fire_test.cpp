@@ -7,7 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <sstream>
+#include <cstdio>
 #include <optional>
 #include <string>
 
@@ -29,10 +29,11 @@ const date::time_zone* Zone(const char* name) {
 
 // "2026-03-08 01:30:00" read as wall-clock time in `zone` (the earlier instant if repeated).
 sys_seconds At(const date::time_zone* zone, const char* text) {
-  std::istringstream in(text);
-  date::local_seconds local;
-  in >> date::parse("%F %T", local);
-  REQUIRE(!in.fail());
+  int y = 0, h = 0, mi = 0, s = 0;
+  unsigned mo = 0, d = 0;
+  REQUIRE(std::sscanf(text, "%d-%u-%u %d:%d:%d", &y, &mo, &d, &h, &mi, &s) == 6);
+  const date::local_seconds local = date::local_days{date::year{y} / mo / d} + hours{h} +
+                                    std::chrono::minutes{mi} + seconds{s};
   return zone->to_sys(local, date::choose::earliest);
 }
 

@@ -35,11 +35,12 @@ TEST_CASE("Jitter: the delay lies in [0, jitter] and reaches both ends") {
 
 TEST_CASE("Jitter: the delay stays strictly below the gap to the next slot") {
   // A jitter as long as, or longer than, the slot would start a run at or past the next slot.
-  for (const Duration gap : {Duration{2}, milliseconds{1000}, seconds{60}, hours{1}}) {
+  for (const Duration gap : {Duration{2}, Duration{milliseconds{1000}}, Duration{seconds{60}},
+                             Duration{hours{1}}}) {
     for (std::uint64_t r :
          {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{999}, std::uint64_t{59'999},
           std::uint64_t{123'456'789}, std::numeric_limits<std::uint64_t>::max()}) {
-      for (const Duration jitter : {gap - Duration{1}, gap, gap * 2, hours{24}}) {
+      for (const Duration jitter : {gap - Duration{1}, gap, gap * 2, Duration{hours{24}}}) {
         const Duration d = JitterFor(jitter, gap, r);
         INFO("gap ", gap.count(), " jitter ", jitter.count(), " random ", r);
         CHECK(d >= Duration::zero());
