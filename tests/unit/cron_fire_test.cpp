@@ -167,7 +167,8 @@ const Row kRows[] = {
     {"*/10 * * * *", kBe, "2026-03-29 01:45:00", 6},
     {"0 3 * * *", kBe, kBeSpring},
     {"45 1,2 * * *", kBe, kBeSpring},
-    {"10 20 2 29 3 *", kBe, kBeSpring, 2},
+    {"10 20 2 29 3 *", kBe, kBeSpring, 1},
+    {"10 20 2 * * *", kBe, kBeSpring, 3},
     // Berlin, fall back.
     {"30 2 * * *", kBe, kBeFall},
     {"0 2 * * *", kBe, kBeFall},
