@@ -1,9 +1,10 @@
 #include "thr/cron.h"
 
+#include <date/tz.h>
+
 #include <array>
 #include <cctype>
 #include <charconv>
-#include <date/tz.h>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,8 @@ struct FieldDef {
   const std::array<std::string_view, 12>* names;
 };
 
-constexpr std::array<std::string_view, 12> kMonthNames = {
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+constexpr std::array<std::string_view, 12> kMonthNames = {"jan", "feb", "mar", "apr", "may", "jun",
+                                                          "jul", "aug", "sep", "oct", "nov", "dec"};
 // Seven used; SUN is 0. (7 is accepted as a number only.)
 constexpr std::array<std::string_view, 12> kDayNames = {"sun", "mon", "tue", "wed",
                                                         "thu", "fri", "sat"};
@@ -29,9 +30,9 @@ constexpr std::array<std::string_view, 12> kDayNames = {"sun", "mon", "tue", "we
 enum Field { kSecond, kMinute, kHour, kDayOfMonth, kMonth, kDayOfWeek, kFieldCount };
 
 constexpr FieldDef kFields[kFieldCount] = {
-    {"second", 0, 59, nullptr},        {"minute", 0, 59, nullptr},
-    {"hour", 0, 23, nullptr},          {"day of month", 1, 31, nullptr},
-    {"month", 1, 12, &kMonthNames},    {"day of week", 0, 7, &kDayNames},
+    {"second", 0, 59, nullptr},     {"minute", 0, 59, nullptr},
+    {"hour", 0, 23, nullptr},       {"day of month", 1, 31, nullptr},
+    {"month", 1, 12, &kMonthNames}, {"day of week", 0, 7, &kDayNames},
 };
 
 // Where a field stands in the text (1-based) and what it is, for error messages.
@@ -92,8 +93,7 @@ Status ParseItem(FieldRef ref, std::string_view item, std::vector<bool>* bits) {
   if (slash != std::string_view::npos) {
     range = item.substr(0, slash);
     const std::string_view step_text = item.substr(slash + 1);
-    auto [end, ec] =
-        std::from_chars(step_text.data(), step_text.data() + step_text.size(), step);
+    auto [end, ec] = std::from_chars(step_text.data(), step_text.data() + step_text.size(), step);
     if (step_text.empty() || end != step_text.data() + step_text.size()) {
       return FieldError(ref, item, "has a step that is not a number");
     }
@@ -241,9 +241,9 @@ Status ParseCron(std::string_view text, CronExpr* out) {
   }
   if (words.size() != 5 && words.size() != 6) {
     return Status::InvalidConfig(
-        words.size() > 6 ? std::string("more than 6 fields (expected 5, or 6 with seconds)")
-                         : "expected 5 fields (6 with seconds), got " +
-                               std::to_string(words.size()));
+        words.size() > 6
+            ? std::string("more than 6 fields (expected 5, or 6 with seconds)")
+            : "expected 5 fields (6 with seconds), got " + std::to_string(words.size()));
   }
   CronExpr e;
   const int skip = words.size() == 5 ? 1 : 0;  // five fields: no seconds
@@ -252,13 +252,26 @@ Status ParseCron(std::string_view text, CronExpr* out) {
     const FieldRef ref{static_cast<int>(i) + 1, static_cast<Field>(static_cast<int>(i) + skip)};
     Status s;
     switch (ref.field) {
-      case kSecond: s = ParseField(ref, words[i], &e.seconds, &sec_star); break;
-      case kMinute: s = ParseField(ref, words[i], &e.minutes, &min_star); break;
-      case kHour: s = ParseField(ref, words[i], &e.hours, &hour_star); break;
-      case kDayOfMonth: s = ParseField(ref, words[i], &e.days_of_month, &e.dom_star); break;
-      case kMonth: s = ParseField(ref, words[i], &e.months, nullptr); break;
-      case kDayOfWeek: s = ParseField(ref, words[i], &e.days_of_week, &e.dow_star); break;
-      case kFieldCount: break;
+      case kSecond:
+        s = ParseField(ref, words[i], &e.seconds, &sec_star);
+        break;
+      case kMinute:
+        s = ParseField(ref, words[i], &e.minutes, &min_star);
+        break;
+      case kHour:
+        s = ParseField(ref, words[i], &e.hours, &hour_star);
+        break;
+      case kDayOfMonth:
+        s = ParseField(ref, words[i], &e.days_of_month, &e.dom_star);
+        break;
+      case kMonth:
+        s = ParseField(ref, words[i], &e.months, nullptr);
+        break;
+      case kDayOfWeek:
+        s = ParseField(ref, words[i], &e.days_of_week, &e.dow_star);
+        break;
+      case kFieldCount:
+        break;
     }
     if (!s.ok()) return s;
   }

@@ -3,8 +3,9 @@
 // Pure: no clock, no threads; the job wiring lives elsewhere.
 #pragma once
 
-#include <bitset>
 #include <date/date.h>
+
+#include <bitset>
 #include <optional>
 #include <string_view>
 

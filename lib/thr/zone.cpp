@@ -1,7 +1,8 @@
 #include "thr/zone.h"
 
-#include <cstdlib>
 #include <date/tz.h>
+
+#include <cstdlib>
 #include <exception>
 #include <string>
 

@@ -32,8 +32,8 @@ sys_seconds At(const date::time_zone* zone, const char* text) {
   int y = 0, h = 0, mi = 0, s = 0;
   unsigned mo = 0, d = 0;
   REQUIRE(std::sscanf(text, "%d-%u-%u %d:%d:%d", &y, &mo, &d, &h, &mi, &s) == 6);
-  const date::local_seconds local = date::local_days{date::year{y} / mo / d} + hours{h} +
-                                    std::chrono::minutes{mi} + seconds{s};
+  const date::local_seconds local =
+      date::local_days{date::year{y} / mo / d} + hours{h} + std::chrono::minutes{mi} + seconds{s};
   return zone->to_sys(local, date::choose::earliest);
 }
 
@@ -89,8 +89,8 @@ struct Row {
 };
 
 // Starting points.
-constexpr const char* kJan = "2026-01-30 12:00:00";     // Jan and Feb month ends
-constexpr const char* kDec = "2026-12-30 22:00:00";     // Dec 31 into the new year
+constexpr const char* kJan = "2026-01-30 12:00:00";  // Jan and Feb month ends
+constexpr const char* kDec = "2026-12-30 22:00:00";  // Dec 31 into the new year
 constexpr const char* kNySpring = "2026-03-07 23:00:00";
 constexpr const char* kNyFall = "2026-10-31 23:00:00";
 constexpr const char* kBeSpring = "2026-03-28 23:00:00";

@@ -109,7 +109,7 @@ TEST_CASE("Cron: day of month and day of week combine as in Vixie cron") {
   CronExpr dow_star = Parse("0 0 13 * *");
   CHECK(CronMatches(dow_star, Local(2026, 4, 13, 0, 0)));
   CHECK_FALSE(CronMatches(dow_star, Local(2026, 2, 20, 0, 0)));
-  CronExpr dow_step = Parse("0 0 1 * */7");  // '*' first: AND, and */7 is only Sunday
+  CronExpr dow_step = Parse("0 0 1 * */7");               // '*' first: AND, and */7 is only Sunday
   CHECK(CronMatches(dow_step, Local(2026, 2, 1, 0, 0)));  // a Sunday
   CHECK_FALSE(CronMatches(dow_step, Local(2026, 1, 1, 0, 0)));
 }
@@ -139,8 +139,7 @@ TEST_CASE("Cron: each kind of error names the field by its place and what is wro
   CHECK(ErrorOf("0 0 * * 8") == "field 5 (day of week): \"8\" is out of range 0-7");
   CHECK(ErrorOf("0 0 0 * * funday") ==
         "field 6 (day of week): \"funday\" is not a number or a name");
-  CHECK(ErrorOf("0 0 * * MON-XYZ") ==
-        "field 5 (day of week): \"XYZ\" is not a number or a name");
+  CHECK(ErrorOf("0 0 * * MON-XYZ") == "field 5 (day of week): \"XYZ\" is not a number or a name");
   CHECK(ErrorOf("*/0 * * * *") == "field 1 (minute): \"*/0\" has a step out of range 1-60");
   CHECK(ErrorOf("0 */25 * * *") == "field 2 (hour): \"*/25\" has a step out of range 1-24");
   CHECK(ErrorOf("*/x * * * *") == "field 1 (minute): \"*/x\" has a step that is not a number");

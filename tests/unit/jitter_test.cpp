@@ -35,8 +35,8 @@ TEST_CASE("Jitter: the delay lies in [0, jitter] and reaches both ends") {
 
 TEST_CASE("Jitter: the delay stays strictly below the gap to the next slot") {
   // A jitter as long as, or longer than, the slot would start a run at or past the next slot.
-  for (const Duration gap : {Duration{2}, Duration{milliseconds{1000}}, Duration{seconds{60}},
-                             Duration{hours{1}}}) {
+  for (const Duration gap :
+       {Duration{2}, Duration{milliseconds{1000}}, Duration{seconds{60}}, Duration{hours{1}}}) {
     for (std::uint64_t r :
          {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{999}, std::uint64_t{59'999},
           std::uint64_t{123'456'789}, std::numeric_limits<std::uint64_t>::max()}) {
@@ -75,8 +75,8 @@ TEST_CASE("Jitter: each slot's delay is drawn afresh from the slot, so delays ne
   }
   // Same inputs, same delay (a re-computation does not re-draw); other inputs, others.
   CHECK(JitterSeed(1, "a", 1000) == JitterSeed(1, "a", 1000));
-  std::set<std::uint64_t> seeds = {JitterSeed(1, "a", 1000), JitterSeed(2, "a", 1000),
-                                   JitterSeed(1, "b", 1000), JitterSeed(1, "a", 1001),
+  std::set<std::uint64_t> seeds = {JitterSeed(1, "a", 1000),  JitterSeed(2, "a", 1000),
+                                   JitterSeed(1, "b", 1000),  JitterSeed(1, "a", 1001),
                                    JitterSeed(1, "ab", 1000), JitterSeed(1, "", 1000)};
   CHECK(seeds.size() == 6);
 }
