@@ -78,9 +78,13 @@ bool CronMatches(const CronExpr& e, date::local_seconds t) {
 std::optional<date::sys_seconds> NextFire(const CronExpr& e, const date::time_zone* zone,
                                           date::sys_seconds after) {
   const date::sys_info now = zone->get_info(after);
-  const seconds fall_back = now.offset - zone->get_info(now.end).offset;
   date::local_seconds local = zone->to_local(after);
-  if (e.keeps_rhythm && fall_back > seconds{0}) local -= fall_back;
+  // Only a change within a day can matter (no zone moves its clock back by more), and asking
+  // only then keeps clear of the "no more changes" end of a zone such as UTC.
+  if (e.keeps_rhythm && now.end - after < date::days{1}) {
+    const seconds fall_back = now.offset - zone->get_info(now.end).offset;
+    if (fall_back > seconds{0}) local -= fall_back;
+  }
   const date::local_days limit = date::floor<date::days>(local) + date::days{50 * 365 + 13};
   std::optional<date::sys_seconds> best;
   auto consider = [&](date::sys_seconds t) {
