@@ -12,6 +12,7 @@ FROM debian:12 AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ cmake ninja-build pkg-config libcli11-dev libspdlog-dev nlohmann-json3-dev libsystemd-dev \
+      libhowardhinnant-date-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -31,13 +32,14 @@ RUN cmake -S . -B /build -G Ninja -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=Release
 
 FROM debian:12-slim
 # What the binaries load beyond libc, libstdc++ and libgcc (in the base already): libspdlog1.10
-# with its libfmt9, and libsystemd0 for sd_notify (a no-op without NOTIFY_SOCKET). thrctl needs
+# with its libfmt9, libsystemd0 for sd_notify (a no-op without NOTIFY_SOCKET), and libdate-tz3
+# with tzdata (not in the slim base) for the time zones of calendar schedules. thrctl needs
 # nothing more. scripts/image-smoke runs ldd on both. `apt-get clean`: Docker Hub's Debian images
 # have an apt hook (docker-clean) that deletes the .debs and apt's ~75 MB of caches; an image made
 # with mmdebstrap (../shared/notes/container-build.md) has none, and there this saves the 75 MB.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libspdlog1.10 libfmt9 libsystemd0 \
+      libspdlog1.10 libfmt9 libsystemd0 libdate-tz3 tzdata \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/*
 # A fixed uid/gid (10001) rather than the next free system id: a host directory mounted as the
