@@ -118,6 +118,7 @@ int RunDaemon(const DaemonOptions& options) {
   const Notifier notifier;
   // Both before any thread exists: the keeper is forked from a single-threaded thrd.
   BecomeSubreaper();
+  UseGlobalFutexHash();
   if (Status s = RunGroups::Get().StartKeeper(); !s.ok()) {
     spdlog::warn("{}; runs will not be killed if thrd itself is killed", s.message());
   }

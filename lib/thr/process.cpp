@@ -316,6 +316,15 @@ void BecomeSubreaper() {
     spdlog::warn("PR_SET_CHILD_SUBREAPER: {}", std::strerror(errno));
 }
 
+bool UseGlobalFutexHash() {
+  // <linux/prctl.h> of Linux 6.16+; Debian 12's headers predate them.
+  constexpr int kPrFutexHash = 78;
+  constexpr int kPrFutexHashSetSlots = 1;  // arg3: slots, 0 = the global hash; arg4: flags
+  if (prctl(kPrFutexHash, kPrFutexHashSetSlots, 0, 0, 0) == 0) return true;
+  if (errno != EINVAL) spdlog::debug("PR_FUTEX_HASH: {}", std::strerror(errno));
+  return false;
+}
+
 bool ReapStrays() {
   while (true) {
     siginfo_t info{};

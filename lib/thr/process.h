@@ -74,6 +74,13 @@ std::string DescribeWaitStatus(int status);
 // Makes thrd a child subreaper, so a run's orphaned grandchildren become thrd's to reap.
 void BecomeSubreaper();
 
+// Puts this process's futexes (every mutex and condition variable) in the kernel's global
+// hash, as before Linux 6.16, instead of the small private hash that 6.16+ gives a threaded
+// process: 10,000 job threads waking on the same instant contended for its few buckets and
+// thrd used ~5x the CPU (bench/run, scale). Call before threads start. Returns false when the
+// kernel has no private futex hash (older than 6.16: nothing to do) or refused.
+bool UseGlobalFutexHash();
+
 // Reaps exited children other than the leader of a run in progress (adopted strays, members
 // of a run's group whose parent died, the keeper). Returns true if a run's leader zombie was
 // left for its job thread, which may hide further zombies: call again soon.

@@ -325,6 +325,18 @@ TEST_CASE("Process: BecomeSubreaper makes this process a child subreaper") {
   CHECK(now == 1);
 }
 
+TEST_CASE("Process: UseGlobalFutexHash leaves no private futex hash where the kernel has one") {
+  constexpr int kPrFutexHash = 78;
+  constexpr int kPrFutexHashGetSlots = 2;
+  if (::prctl(kPrFutexHash, kPrFutexHashGetSlots, 0, 0, 0) < 0) {
+    MESSAGE("kernel without PR_FUTEX_HASH (before 6.16): nothing to check");
+    CHECK_FALSE(UseGlobalFutexHash());
+    return;
+  }
+  CHECK(UseGlobalFutexHash());
+  CHECK(::prctl(kPrFutexHash, kPrFutexHashGetSlots, 0, 0, 0) == 0);  // 0: the global hash
+}
+
 TEST_CASE("Process: umask applies") {
   SpawnRequest r = Request({"sh", "-c", "umask"});
   r.umask = 027;
