@@ -226,7 +226,7 @@ void Job::Loop(Worker* w) {
   pthread_setname_np(pthread_self(), spec_.name.substr(0, 15).c_str());
   std::unique_lock<std::mutex> lock(mu_);
   w->tid = ::gettid();
-  cv_.notify_all();  // Settle() waits for this
+  cv_.notify_all();     // Settle() waits for this
   failure_streak_ = 0;  // a fresh thread (start, restart) begins a fresh streak
   if (IsService(spec_)) {
     ServiceLoop(lock, w, w->stop);

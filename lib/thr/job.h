@@ -138,22 +138,22 @@ class Job {
   EventBus* events_ = nullptr;   // likewise
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;           // wakes the worker and those waiting in Settle()
-  JobState state_ = JobState::kStopped;  // guarded by mu_: the operator's view
-  std::unique_ptr<Worker> worker_;       // guarded by mu_: the current (or last) thread
-  uint64_t runs_ = 0;                    // guarded by mu_
-  uint64_t failures_ = 0;                // guarded by mu_
-  uint64_t missed_ = 0;                  // guarded by mu_
-  std::optional<WallTime> last_run_;     // guarded by mu_
-  std::optional<SteadyTime> next_due_;   // guarded by mu_; set while waiting for a slot
-  std::string last_error_;               // guarded by mu_
-  bool shutting_down_ = false;           // guarded by mu_
-  bool freeze_ = false;                  // guarded by mu_: pause --freeze until resume
-  int run_wake_fd_ = -1;                 // guarded by mu_: the eventfd of the run in progress
-  std::optional<pid_t> pid_;             // guarded by mu_: the run's child
-  bool frozen_ = false;                  // guarded by mu_
-  uint64_t failure_streak_ = 0;          // guarded by mu_
-  uint64_t restarts_ = 0;                // guarded by mu_
+  std::condition_variable cv_;               // wakes the worker and those waiting in Settle()
+  JobState state_ = JobState::kStopped;      // guarded by mu_: the operator's view
+  std::unique_ptr<Worker> worker_;           // guarded by mu_: the current (or last) thread
+  uint64_t runs_ = 0;                        // guarded by mu_
+  uint64_t failures_ = 0;                    // guarded by mu_
+  uint64_t missed_ = 0;                      // guarded by mu_
+  std::optional<WallTime> last_run_;         // guarded by mu_
+  std::optional<SteadyTime> next_due_;       // guarded by mu_; set while waiting for a slot
+  std::string last_error_;                   // guarded by mu_
+  bool shutting_down_ = false;               // guarded by mu_
+  bool freeze_ = false;                      // guarded by mu_: pause --freeze until resume
+  int run_wake_fd_ = -1;                     // guarded by mu_: the eventfd of the run in progress
+  std::optional<pid_t> pid_;                 // guarded by mu_: the run's child
+  bool frozen_ = false;                      // guarded by mu_
+  uint64_t failure_streak_ = 0;              // guarded by mu_
+  uint64_t restarts_ = 0;                    // guarded by mu_
   std::optional<WallTime> service_started_;  // guarded by mu_: a service's run in progress
   SteadyTime service_started_steady_{};      // guarded by mu_; with service_started_
   // The on_failure hook, when the spec has one. Declared last: destroyed (its hook killed)
