@@ -49,7 +49,10 @@ void CheckConfig(const thr::Config& c, std::string_view input) {
   Check(c.socket_mode <= 0777, "socket_mode beyond 0777", input);
   for (const thr::JobSpec& job : c.jobs) {
     Check(thr::IsValidJobName(job.name), "invalid job name accepted", input);
-    Check(job.every >= thr::kMinEvery, "every below the minimum accepted", input);
+    // No every: a service, which only an exec job may be.
+    Check(job.every ? *job.every >= thr::kMinEvery : thr::IsService(job),
+          job.every ? "every below the minimum accepted" : "a built-in task without a schedule",
+          input);
     Check(job.stop_timeout <= thr::kMaxStopTimeout, "stop_timeout above the maximum", input);
     Check(job.log_lines <= thr::kMaxLogLines, "log_lines above the maximum", input);
     Check(job.task != thr::TaskKind::kExec || !job.argv.empty() || !job.shell.empty(),
