@@ -82,7 +82,7 @@ _thrctl() {
     if [[ $cur == -* ]]; then
       words=$global
     else
-      words="status show pause resume stop kill start restart logs events wait reload ping"
+      words="status show pause resume stop kill start restart run logs events wait reload ping"
     fi
   elif [[ $cur == -* ]]; then
     case $cmd in
@@ -95,7 +95,7 @@ _thrctl() {
     words+=" -s --socket --json --timeout --help"
   else
     case $cmd in
-      status | show | pause | resume | stop | kill | start | restart | wait | events)
+      status | show | pause | resume | stop | kill | start | restart | run | wait | events)
         ((all)) && return 0  # --all excludes names
         ;;
       logs)

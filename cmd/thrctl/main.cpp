@@ -104,6 +104,10 @@ int main(int argc, char** argv) {
                     "also freeze a run in progress (SIGSTOP its group)");
     }
   }
+  CLI::App* run = app.add_subcommand(
+      "run", "start one run of each job now, also of a paused job (which stays paused)");
+  run->add_option("JOB", options.jobs, "job names")->required();
+  run->footer(Footer({"thrctl run backup", nullptr}));
   CLI::App* logs = app.add_subcommand("logs", "print a job's recent output lines, oldest first");
   logs->add_option("JOB", options.jobs, "job name")->required()->expected(1);
   logs->add_flag("-f,--follow", options.follow,

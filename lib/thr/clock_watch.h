@@ -1,6 +1,6 @@
-// Notices when the wall clock is set (an operator's `date -s`, NTP stepping, a VM resumed),
-// so thrd can say so in its log. Schedules run on the monotonic clock and never move with the
-// wall clock; later calendar schedules (issue 11) re-compute their next runs from the callback.
+// Notices when the wall clock is set (an operator's `date -s`, NTP stepping, a VM resumed):
+// thrd logs it, and calendar (`cron`) jobs re-compute their next runs from the callback.
+// `every` schedules run on the monotonic clock and never move with the wall clock.
 #pragma once
 
 #include <chrono>

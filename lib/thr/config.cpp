@@ -172,6 +172,9 @@ std::string_view RestartModeName(RestartMode mode) {
 std::string DescribeKind(const JobSpec& spec) {
   std::string kind(TaskName(spec.task));
   if (spec.every) return kind + " every " + FormatDuration(*spec.every);
+  if (IsCalendar(spec))
+    return kind + " cron \"" + spec.cron + "\" (" + (spec.tz.empty() ? "local time" : spec.tz) +
+           ")";
   return kind + " service (restart " + std::string(RestartModeName(spec.restart)) + ")";
 }
 

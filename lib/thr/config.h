@@ -28,9 +28,14 @@ std::string_view RestartModeName(RestartMode mode);
 struct JobSpec {
   std::string name;
   TaskKind task = TaskKind::kTimestamp;
-  // The period; none for a service (an exec job without a schedule: see IsService()).
+  // The schedule: a period or a calendar expression, never both; neither for a service (an
+  // exec job without a schedule: see IsService()).
   std::optional<Duration> every;
-  std::string format;                      // timestamp: strftime pattern; empty = Unix seconds
+  std::string cron;       // as written (lib/thr/cron.h); validated at load
+  std::string tz;         // cron: an IANA zone; empty = thrd's local zone
+  Duration jitter{0};     // each run delayed by a random amount up to this (lib/thr/jitter.h)
+  bool catch_up = false;  // cron: run once at start for a slot passed while thrd was down
+  std::string format;     // timestamp: strftime pattern; empty = Unix seconds
   std::vector<std::string> argv;           // exec: run directly
   std::string shell;                       // exec: run by /bin/sh -c (when argv is empty)
   std::string cwd;                         // exec
@@ -63,10 +68,13 @@ struct JobSpec {
 };
 
 // A service: an exec job with no schedule. Its command runs continuously and is restarted by
-// `restart`. (A schedule key added later, such as `cron`, must be checked here too.)
+// `restart`. (A schedule key added later must be checked here too.)
 inline bool IsService(const JobSpec& spec) {
-  return spec.task == TaskKind::kExec && !spec.every.has_value();
+  return spec.task == TaskKind::kExec && !spec.every.has_value() && spec.cron.empty();
 }
+
+// A calendar job: runs on the wall clock by its `cron` expression (lib/thr/job_calendar.cpp).
+inline bool IsCalendar(const JobSpec& spec) { return !spec.cron.empty(); }
 
 // One list of `allow`: users and groups as written, and the ids they resolved to at load.
 struct AllowList {
@@ -123,7 +131,8 @@ extern const char* const kDefaultConfigJson;
 // with drop-ins "/etc/thrd/thrd.json (+2 drop-ins): ok, 5 jobs".
 std::string DescribeConfig(const Config& config);
 
-// "exec every 5m", "timestamp every 1s" or "exec service (restart always)", for logs.
+// "exec every 5m", "timestamp every 1s", "exec cron \"30 2 * * 1-5\" (Europe/Berlin)" or
+// "exec service (restart always)", for logs.
 std::string DescribeKind(const JobSpec& spec);
 
 // How many of `config`'s jobs are exec jobs (those that hold descriptors while they run).

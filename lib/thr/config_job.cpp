@@ -6,8 +6,10 @@
 
 #include "thr/config.h"
 #include "thr/config_internal.h"
+#include "thr/cron.h"
 #include "thr/identity.h"
 #include "thr/signals.h"
+#include "thr/zone.h"
 
 namespace thr::config_internal {
 
@@ -36,18 +38,22 @@ std::string_view AppliesTo(unsigned applies) {
     case kExec:
       return "exec jobs only";
     case kPeriodic:
-      return "periodic jobs only (jobs with \"every\")";
+      return "periodic jobs only (jobs with \"every\" or \"cron\")";
     case kPeriodicExec:
-      return "periodic exec jobs only (jobs with \"every\"; a service has no timeout)";
+      return "periodic exec jobs only (jobs with \"every\" or \"cron\"; a service has no "
+             "timeout)";
     case kService:
-      return "services only (exec jobs without \"every\")";
+      return "services only (exec jobs without \"every\" or \"cron\")";
     default:
       return "some jobs only";
   }
 }
 
 // The keys that give a job a schedule; an exec job with none of them is a service.
-constexpr std::string_view kScheduleKeys[] = {"every"};
+constexpr std::string_view kScheduleKeys[] = {"every", "cron"};
+// Keys that only a calendar (`cron`) job takes; the Applies bits cannot tell `every` from
+// `cron`, so ParseJob checks these after the table.
+constexpr std::string_view kCalendarKeys[] = {"tz", "catch_up"};
 
 // One row per job key (tmux options-table.c): what it applies to and how it is read.
 // `task` and `name` are read before the table, so they appear here only to be known.
@@ -72,6 +78,33 @@ Status ParseEvery(const json& v, JobSpec* spec) {
                                  FormatDuration(kMinEvery));
   }
   spec->every = every;
+  return Status::Ok();
+}
+
+Status ParseCronKey(const json& v, JobSpec* spec) {
+  std::string text;
+  if (Status s = ExpectString(v, &text); !s.ok()) return s;
+  CronExpr expr;
+  if (Status s = ParseCron(text, &expr); !s.ok()) return s;
+  spec->cron = text;
+  return Status::Ok();
+}
+
+Status ParseTz(const json& v, JobSpec* spec) {
+  std::string name;
+  if (Status s = ExpectString(v, &name); !s.ok()) return s;
+  const date::time_zone* zone = nullptr;
+  if (Status s = LocateZone(name, &zone); !s.ok()) return s;
+  spec->tz = name;
+  return Status::Ok();
+}
+
+Status ParseJitter(const json& v, JobSpec* spec) { return ParseDurationJson(v, &spec->jitter); }
+
+Status ParseCatchUp(const json& v, JobSpec* spec) {
+  if (!v.is_boolean())
+    return Status::InvalidConfig("expected true or false, got " + std::string(v.type_name()));
+  spec->catch_up = v.get<bool>();
   return Status::Ok();
 }
 
@@ -259,6 +292,10 @@ constexpr JobKey kJobKeys[] = {
     {"name", Applies::kAny, Known},
     {"task", Applies::kAny, Known},
     {"every", Applies::kAny, ParseEvery},
+    {"cron", Applies::kAny, ParseCronKey},
+    {"tz", Applies::kPeriodic, ParseTz},
+    {"jitter", Applies::kPeriodic, ParseJitter},
+    {"catch_up", Applies::kPeriodic, ParseCatchUp},
     {"format", Applies::kTimestamp, ParseFormat},
     {"command", Applies::kExec, ParseCommand},
     {"cwd", Applies::kExec, ParseCwd},
@@ -336,8 +373,21 @@ Status ParseJob(const json& j, size_t index, const std::string& file, JobOrigins
                                [&](std::string_view k) { return j.contains(k); });
   if (!scheduled && spec->task != TaskKind::kExec) {
     return Status::InvalidConfig(who +
-                                 ": missing key \"every\" (a timestamp task needs a schedule; "
-                                 "only an exec job runs as a service)");
+                                 ": missing key \"every\" or \"cron\" (a timestamp task needs a "
+                                 "schedule; only an exec job runs as a service)");
+  }
+  if (j.contains("every") && j.contains("cron")) {
+    return Status::InvalidConfig(who +
+                                 ": keys \"every\" and \"cron\" exclude each other (a job has "
+                                 "one schedule)");
+  }
+  if (!j.contains("cron")) {
+    for (std::string_view key : kCalendarKeys) {
+      if (j.contains(key)) {
+        return Status::InvalidConfig(who + ": key \"" + std::string(key) +
+                                     "\" applies to cron jobs only (jobs with \"cron\")");
+      }
+    }
   }
   if (spec->task == TaskKind::kExec && !j.contains("command")) {
     return Status::InvalidConfig(who + ": missing key \"command\" (exec jobs need one)");

@@ -16,13 +16,19 @@ namespace {
 // How often a waiting thrctl checks that the daemon is still alive.
 constexpr Duration kLivenessInterval{3'000};
 
-void PrintControl(const nlohmann::json& reply, std::FILE* out, std::FILE* err) {
+// `run` says what began rather than a state: "backup: run started (job paused)".
+void PrintControl(const nlohmann::json& reply, bool run, std::FILE* out, std::FILE* err) {
   for (const auto& job : Jobs(reply)) {
     std::string name = Text(job, "name", "?");
     if (Flag(job, "ok")) {
       std::string state = Text(job, "state", "?");
-      std::fprintf(out, Flag(job, "changed") ? "%s: %s\n" : "%s: already %s\n", name.c_str(),
-                   state.c_str());
+      if (run) {
+        std::fprintf(out, "%s: run started%s\n", name.c_str(),
+                     state == "running" ? "" : (" (job " + state + ")").c_str());
+      } else {
+        std::fprintf(out, Flag(job, "changed") ? "%s: %s\n" : "%s: already %s\n", name.c_str(),
+                     state.c_str());
+      }
     } else {
       std::string message = Text(Member(job, "error"), "message", "failed");
       std::fprintf(err, "thrctl: %s\n", message.c_str());  // the message names the job
@@ -155,7 +161,7 @@ void PrintReply(const std::string& command, const nlohmann::json& reply,
     std::fprintf(out, "thrd %s is up (pid %s)\n", Cell(Member(reply, "version")).c_str(),
                  Cell(Member(reply, "pid")).c_str());
   } else {
-    PrintControl(reply, out, err);
+    PrintControl(reply, command == "run", out, err);
   }
 }
 

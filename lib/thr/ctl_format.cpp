@@ -89,16 +89,22 @@ void ShowJob(const nlohmann::json& job, const FormatOptions& options, std::strin
   *out += Shorten(Text(job, "name", "?"), SIZE_MAX) + ": " + Colored(state, options.color) + "\n";
   // Settings under their config key names, each only when it applies to the job.
   const nlohmann::json& settings = Member(job, "settings");
-  for (const char* key :
-       {"task",          "every",          "format",       "command",     "cwd",
-        "env",           "user",           "group",        "umask",       "timeout",
-        "success_codes", "stop_signal",    "stop_timeout", "start",       "log_lines",
-        "max_failures",  "restart",        "backoff",      "backoff_max", "healthy_after",
-        "max_restarts",  "restart_window", "on_failure",   "hook_timeout"}) {
+  for (const char* key : {"task",         "every",          "cron",
+                          "tz",           "jitter",         "catch_up",
+                          "format",       "command",        "cwd",
+                          "env",          "user",           "group",
+                          "umask",        "timeout",        "success_codes",
+                          "stop_signal",  "stop_timeout",   "start",
+                          "log_lines",    "max_failures",   "restart",
+                          "backoff",      "backoff_max",    "healthy_after",
+                          "max_restarts", "restart_window", "on_failure",
+                          "hook_timeout"}) {
     const nlohmann::json& v = Member(settings, key);
     if (v.is_null()) continue;
     // Defaults that say nothing: no failure limit, the time limit of a hook there is not.
     if (std::string(key) == "max_failures" && v == 0) continue;
+    if (std::string(key) == "jitter" && v == "0s") continue;
+    if (std::string(key) == "catch_up" && v == false) continue;
     if (std::string(key) == "hook_timeout" && Member(settings, "on_failure").is_null()) continue;
     std::string text = std::string(key) == "command" || std::string(key) == "on_failure"
                            ? CommandLine(v)

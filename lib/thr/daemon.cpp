@@ -148,10 +148,13 @@ int RunDaemon(const DaemonOptions& options) {
   supervisor.SetChangeListener(
       [&notifier, &supervisor] { notifier.Status(DescribeCounts(supervisor.Counts())); });
   server.Serve();
-  // Schedules never move with the wall clock; a step is only worth a line in the log.
-  ClockWatch clock_watch;
-  if (Status s = clock_watch.Start(); !s.ok())
-    spdlog::warn("clock watch: {}; wall clock steps will not be logged", s.message());
+  // `every` jobs never move with the wall clock; calendar jobs re-aim at it at once.
+  ClockWatch clock_watch(
+      [&supervisor](std::chrono::nanoseconds) { supervisor.WallClockStepped(); });
+  if (Status s = clock_watch.Start(); !s.ok()) {
+    spdlog::warn("clock watch: {}; cron jobs notice a wall clock step within a minute",
+                 s.message());
+  }
   // The socket accepts from here on: a client that sees READY=1 can talk to thrd.
   notifier.Ready(DescribeCounts(supervisor.Counts()));
 

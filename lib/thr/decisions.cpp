@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "thr/fd.h"
+#include "thr/atomic_file.h"
 
 namespace thr {
 namespace {
@@ -19,18 +19,6 @@ constexpr int kFormatVersion = 1;
 constexpr const char* kFileName = "decisions.json";
 // Far above 10,000 jobs' decisions; refusing more bounds what parsing a damaged file costs.
 constexpr off_t kMaxFileBytes = 16 << 20;
-
-Status WriteAll(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::Io("write " + path, errno);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -99,28 +87,10 @@ DecisionFile::DecisionFile(const DecisionFile& other) : DecisionFile(other.dir_)
 Status DecisionFile::Load(Decisions* out) const {
   out->clear();
   if (path_.empty()) return Status::Ok();
-  // O_NONBLOCK: a FIFO planted here must not hang thrd's start.
-  UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
-  if (!fd.valid()) {
-    if (errno == ENOENT) return Status::Ok();
-    return Status::Io("open " + path_, errno);
-  }
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return Status::Io("stat " + path_, errno);
-  if (!S_ISREG(st.st_mode)) return Status::InvalidConfig(path_ + ": not a regular file");
-  if (st.st_size > kMaxFileBytes) {
-    return Status::InvalidConfig(path_ + ": " + std::to_string(st.st_size) +
-                                 " bytes, more than a decisions file ever holds");
-  }
   std::string text;
-  char buf[8192];
-  while (true) {
-    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::Io("read " + path_, errno);
-    if (n == 0) break;
-    text.append(buf, static_cast<size_t>(n));
-  }
+  bool found = false;
+  if (Status s = ReadSmallFile(path_, kMaxFileBytes, &text, &found); !s.ok()) return s;
+  if (!found) return Status::Ok();
   if (text.empty()) return Status::InvalidConfig(path_ + ": empty file");
   if (Status s = ParseDecisions(text, out); !s.ok()) {
     return Status::InvalidConfig(path_ + ": " + s.message());
@@ -141,26 +111,7 @@ Status DecisionFile::SetAside() const {
 Status DecisionFile::Save(const Decisions& decisions) const {
   ++saves_;
   if (path_.empty()) return Status::Ok();
-  std::error_code ec;
-  std::filesystem::create_directories(dir_, ec);
-  if (ec) return Status::Io("state directory " + dir_, ec.value());
-  const std::string temp = path_ + ".tmp";
-  // A fresh file, never one planted (or a symlink) at the temp name.
-  ::unlink(temp.c_str());
-  UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!fd.valid()) return Status::Io("open " + temp, errno);
-  Status s = WriteAll(fd.get(), FormatDecisions(decisions), temp);
-  if (s.ok() && ::fsync(fd.get()) != 0) s = Status::Io("fsync " + temp, errno);
-  fd.Reset();
-  if (s.ok() && ::rename(temp.c_str(), path_.c_str()) != 0) s = Status::Io("rename " + temp, errno);
-  if (!s.ok()) {
-    ::unlink(temp.c_str());
-    return s;
-  }
-  // The rename is durable only once the directory entry is.
-  UniqueFd dir(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir.valid() || ::fsync(dir.get()) != 0) return Status::Io("fsync " + dir_, errno);
-  return Status::Ok();
+  return ReplaceFile(dir_, path_, FormatDecisions(decisions));
 }
 
 }  // namespace thr

@@ -36,6 +36,7 @@ class DecisionFile {
   DecisionFile(const DecisionFile& other);  // same file, its own count
 
   const std::string& path() const { return path_; }
+  const std::string& dir() const { return dir_; }  // empty: nothing kept
 
   // What the file holds. A missing file is empty; an unreadable or damaged one is an error
   // (the caller logs it and goes on with nothing).

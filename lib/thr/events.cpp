@@ -23,6 +23,7 @@ void EventBus::Unsubscribe(const std::shared_ptr<Subscription>& sub) {
 }
 
 void EventBus::Publish(Event event) {
+  for (const Observer& observe : observers_) observe(event);
   // A subscriber that arrives while this event is published may miss it: it had not asked yet.
   if (sub_count_.load(std::memory_order_relaxed) == 0) return;
   std::lock_guard<std::mutex> lock(mu_);

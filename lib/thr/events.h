@@ -8,12 +8,14 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "thr/clock.h"
 #include "thr/job_state.h"
@@ -30,6 +32,9 @@ struct Event {
   bool ok = true;                                               // kRun
   int64_t duration_ms = 0;                                      // kRun
   std::string error;                                            // kRun, when !ok
+  WallTime started{};                                           // kRun
+  std::optional<int> exit_status;                               // kRun: when the command exited
+  std::optional<int64_t> lateness_us;  // kRun: start minus due; none for a service or `run`
 };
 
 class EventBus {
@@ -57,6 +62,12 @@ class EventBus {
   // released (Unsubscribe) or the bus closes.
   std::shared_ptr<Subscription> Subscribe(std::set<std::string> jobs, size_t capacity);
   void Unsubscribe(const std::shared_ptr<Subscription>& sub);
+  // In-process consumers (metrics, history) that must see every event, unlike a subscription
+  // that may be cut off. Called synchronously by Publish, on the job's thread and possibly
+  // with the job's lock held: an observer must be quick, take only its own locks and never
+  // call into a job. Add them before any job starts; the list is then read without a lock.
+  using Observer = std::function<void(const Event&)>;
+  void AddObserver(Observer observer) { observers_.push_back(std::move(observer)); }
   // Cheap when nobody listens (no lock). May be called with a job's lock held: the bus takes
   // none.
   void Publish(Event event);
@@ -64,6 +75,7 @@ class EventBus {
   void Close();
 
  private:
+  std::vector<Observer> observers_;  // fixed before the first Publish
   std::mutex mu_;
   std::condition_variable cv_;
   std::list<std::shared_ptr<Subscription>> subs_;  // guarded by mu_

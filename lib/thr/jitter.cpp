@@ -1,6 +1,7 @@
 #include "thr/jitter.h"
 
 #include <algorithm>
+#include <random>
 
 namespace thr {
 namespace {
@@ -26,6 +27,14 @@ std::uint64_t JitterSeed(std::uint64_t salt, std::string_view job, std::int64_t 
   std::uint64_t h = Mix(salt);
   for (unsigned char c : job) h = Mix(h ^ c);  // FNV-like, but mixed per byte
   return Mix(h ^ static_cast<std::uint64_t>(slot_ms));
+}
+
+std::uint64_t ProcessJitterSalt() {
+  static const std::uint64_t salt = [] {
+    std::random_device device;
+    return (static_cast<std::uint64_t>(device()) << 32) ^ device();
+  }();
+  return salt;
 }
 
 }  // namespace thr

@@ -22,4 +22,7 @@ Duration JitterFor(Duration jitter, Duration gap, std::uint64_t random);
 // with the same config spread out; `slot_ms` is the slot's time in ms since the epoch.
 std::uint64_t JitterSeed(std::uint64_t salt, std::string_view job, std::int64_t slot_ms);
 
+// This process's salt for JitterSeed: random, drawn once.
+std::uint64_t ProcessJitterSalt();
+
 }  // namespace thr

@@ -31,17 +31,6 @@ constexpr size_t kWorkerStack = 256 << 10;
 
 }  // namespace
 
-// One thread's life. The Job keeps it until the thread is joined.
-struct Job::Worker {
-  pthread_t handle{};
-  Job* job = nullptr;
-  bool stop = false;    // guarded by job->mu_: end the thread
-  bool kill = false;    // guarded by job->mu_: end the run in progress now
-  bool ended = false;   // guarded by job->mu_
-  bool joined = false;  // guarded by job->mu_
-  pid_t tid = 0;        // guarded by job->mu_
-};
-
 // The running task's view of its job (RunControl); lives for one run.
 class Job::RunHandle final : public RunControl {
  public:
@@ -115,6 +104,7 @@ void Job::InheritHistory(const Job& older) {
   missed_ = older.missed_;
   last_run_ = older.last_run_;
   last_error_ = older.last_error_;
+  caught_up_ = true;  // a reload is not a restart of thrd: no catch-up run for it
 }
 
 void Job::Begin(JobState initial) {
@@ -230,42 +220,58 @@ void Job::Loop(Worker* w) {
   failure_streak_ = 0;  // a fresh thread (start, restart) begins a fresh streak
   if (IsService(spec_)) {
     ServiceLoop(lock, w, w->stop);
-    next_due_.reset();
-    w->ended = true;
-    cv_.notify_all();
-    return;
-  }
-  Grid grid{clock_.Now(), *spec_.every};
-  int64_t slot = 0;  // run 0 at once
-  bool was_paused = false;
-  while (!w->stop) {
-    if (state_ == JobState::kPaused) {
-      next_due_.reset();
-      was_paused = true;
-      cv_.wait(lock, [&] { return w->stop || state_ != JobState::kPaused; });
-      continue;
-    }
-    if (state_ != JobState::kRunning) break;
-    if (was_paused) {
-      slot = AfterPause(grid, slot, clock_.Now());
-      was_paused = false;
-    }
-    SteadyTime due = grid.Due(slot);
-    next_due_ = due;
-    if (clock_.Now() < due) {
-      cv_.wait_until(lock, due, [&] { return w->stop || state_ != JobState::kRunning; });
-      continue;
-    }
-    if (!RunOnce(lock, w, grid, &slot)) break;
+  } else if (IsCalendar(spec_)) {
+    CalendarLoop(lock, w);
+  } else {
+    PeriodicLoop(lock, w);
   }
   next_due_.reset();
+  next_wall_.reset();
   w->ended = true;
   cv_.notify_all();
 }
 
-Job::RunEnd Job::RunTask(std::unique_lock<std::mutex>& lock, Worker* w) {
+bool Job::WakesWait(const Worker* w, JobState in) const {
+  return w->stop || state_ != in || run_now_;
+}
+
+Status Job::RunNow() {
+  std::unique_lock<std::mutex> lock(mu_);
+  const std::string who = "job " + spec_.name;
+  if (IsService(spec_))
+    return Status::Refused(who + ": a service runs continuously; `restart` runs it afresh");
+  if (state_ != JobState::kRunning && state_ != JobState::kPaused) {
+    return Status::Refused(who + " is " + std::string(StateName(state_)) + "; `start` it first");
+  }
+  if (in_run_ || run_now_) return Status::Refused(who + ": a run is in progress");
+  if (!WorkerLiveLocked() || worker_->stop) return Status::Refused(who + " is ending");
+  run_now_ = true;
+  WakeLocked();
+  cv_.wait(lock, [&] { return !run_now_ || !WorkerLiveLocked() || worker_->stop; });
+  if (run_now_) {
+    run_now_ = false;
+    return Status::Refused(who + " ended before the run began");
+  }
+  return Status::Ok();
+}
+
+void Job::WallClockStepped() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++wall_steps_;
+  cv_.notify_all();
+}
+
+Job::RunEnd Job::RunTask(std::unique_lock<std::mutex>& lock, Worker* w,
+                         std::optional<SteadyTime> due) {
   RunEnd end;
   end.started = clock_.WallNow();
+  const SteadyTime began = clock_.Now();
+  // Whatever started this run, it answers an operator's `run` waiting in RunNow().
+  if (run_now_) {
+    run_now_ = false;
+    cv_.notify_all();
+  }
+  in_run_ = true;
   // Only a run that can block gets a wake fd, and only while it runs: idle jobs hold no fd.
   UniqueFd wake;
   RunResult& result = end.result;
@@ -293,6 +299,7 @@ Job::RunEnd Job::RunTask(std::unique_lock<std::mutex>& lock, Worker* w) {
     spdlog::warn("job {}: run failed: {}", spec_.name, result.reason);
   }
   lock.lock();
+  in_run_ = false;
   run_wake_fd_ = -1;
   pid_.reset();
   frozen_ = false;
@@ -305,15 +312,16 @@ Job::RunEnd Job::RunTask(std::unique_lock<std::mutex>& lock, Worker* w) {
     e.error = end.fatal.empty() ? (result.ok ? "" : result.reason) : end.fatal;
     e.duration_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(e.time - end.started).count();
+    e.started = end.started;
+    e.exit_status = result.exit_status;
+    if (due)
+      e.lateness_us = std::chrono::duration_cast<std::chrono::microseconds>(began - *due).count();
     events_->Publish(std::move(e));
   }
   return end;
 }
 
-bool Job::RunOnce(std::unique_lock<std::mutex>& lock, Worker* w, const Grid& grid, int64_t* slot) {
-  // While running, the next run is due no earlier than the next slot.
-  next_due_ = grid.Due(*slot + 1);
-  RunEnd end = RunTask(lock, w);
+bool Job::CountRunLocked(const RunEnd& end) {
   if (!end.fatal.empty()) {
     JudgeLocked(Verdict::kInternalError, end.fatal, std::nullopt);
     return false;
@@ -332,10 +340,11 @@ bool Job::RunOnce(std::unique_lock<std::mutex>& lock, Worker* w, const Grid& gri
   } else if (!end.result.interrupted) {
     failure_streak_ = 0;
   }
-  NextSlot next = AfterRun(grid, *slot, clock_.Now());
-  *slot = next.slot;
-  missed_ += static_cast<uint64_t>(next.missed);
   return true;
+}
+
+bool Job::RunCounted(std::unique_lock<std::mutex>& lock, Worker* w, std::optional<SteadyTime> due) {
+  return CountRunLocked(RunTask(lock, w, due));
 }
 
 JobInfo Job::Info() const {
@@ -344,6 +353,7 @@ JobInfo Job::Info() const {
   info.name = spec_.name;
   info.task = spec_.task;
   info.every = spec_.every;
+  info.cron = spec_.cron;
   info.service = IsService(spec_);
   info.failure_streak = failure_streak_;
   info.restarts = restarts_;
@@ -358,7 +368,13 @@ JobInfo Job::Info() const {
   info.failures = failures_;
   info.missed = missed_;
   info.last_run = last_run_;
-  if (state_ == JobState::kRunning && next_due_) info.next_run = ToWall(clock_, *next_due_);
+  if (state_ == JobState::kRunning) {
+    if (next_wall_) {
+      info.next_run = next_wall_;
+    } else if (next_due_) {
+      info.next_run = ToWall(clock_, *next_due_);
+    }
+  }
   if (WorkerLiveLocked() && worker_->tid != 0) info.thread_id = worker_->tid;
   info.pid = pid_;
   info.frozen = frozen_;

@@ -20,19 +20,27 @@
 #include "thr/job_state.h"
 #include "thr/log_ring.h"
 #include "thr/schedule.h"
+#include "thr/status.h"
 #include "thr/task.h"
+
+namespace date {
+class time_zone;
+}
 
 namespace thr {
 
+struct CronExpr;
 class OutputEcho;
 class StateWatch;
 class EventBus;
+class RunStamps;
 
 // A copy of a job's observable state, taken under its mutex (status never waits on a run).
 struct JobInfo {
   std::string name;
   TaskKind task;
-  std::optional<Duration> every;  // none for a service
+  std::optional<Duration> every;  // none for a service or a calendar job
+  std::string cron;               // a calendar job's expression, else empty
   bool service = false;
   JobState state;
   uint64_t runs = 0;
@@ -69,6 +77,8 @@ class Job {
     watch_ = watch;
     events_ = events;
   }
+  // Where a calendar job with catch_up keeps its last run; before Begin() only. Null: nowhere.
+  void UseStamps(const RunStamps* stamps) { stamps_ = stamps; }
   // Takes over the counters, last run and output lines of the job this one replaces (reload).
   // Before Begin() only.
   void InheritHistory(const Job& older);
@@ -83,6 +93,12 @@ class Job {
   // Applies `control` by the transition table and wakes the worker; never blocks on it.
   // `freeze` (pause only) also freezes a run in progress until resume.
   Outcome Request(Control control, bool freeze = false);
+  // `thrctl run`: starts one run now, also while paused (the job stays paused), without moving
+  // the schedule. Returns once the run has begun; Refused for a service, a job that is not
+  // running or paused, or while a run is in progress.
+  Status RunNow();
+  // The wall clock was set (ClockWatch): a calendar job re-computes its next run at once.
+  void WallClockStepped();
   // Blocks until the worker matches the requested state: a stopped or killed worker has ended,
   // a started or restarted one is running on a fresh thread.
   void Settle();
@@ -98,22 +114,45 @@ class Job {
   void CloseLog() { log_.Close(); }
 
  private:
-  struct Worker;
+  // One thread's life. The Job keeps it until the thread is joined.
+  struct Worker {
+    pthread_t handle{};
+    Job* job = nullptr;
+    bool stop = false;    // guarded by job->mu_: end the thread
+    bool kill = false;    // guarded by job->mu_: end the run in progress now
+    bool ended = false;   // guarded by job->mu_
+    bool joined = false;  // guarded by job->mu_
+    pid_t tid = 0;        // guarded by job->mu_
+  };
   class RunHandle;
   static void* ThreadMain(void* arg);
   void WakeLocked();
   // After state_ changed from `from` (Begin: `from` == state_, only `wait` hears of it).
   void AnnounceStateLocked(JobState from);
   void Loop(Worker* w);
-  // Runs the task once with the lock released; `fatal` set when it threw.
+  // Runs the task once with the lock released; `fatal` set when it threw. `due`: when the
+  // schedule wanted it (for the run event's lateness); none for a service or `thrctl run`.
   struct RunEnd {
     RunResult result;
     std::string fatal;
     WallTime started;
   };
-  RunEnd RunTask(std::unique_lock<std::mutex>& lock, Worker* w);
-  // Runs the task for `*slot`; false when the job ended (failed).
-  bool RunOnce(std::unique_lock<std::mutex>& lock, Worker* w, const Grid& grid, int64_t* slot);
+  RunEnd RunTask(std::unique_lock<std::mutex>& lock, Worker* w, std::optional<SteadyTime> due);
+  // Counts a scheduled run's end (runs, failures, max_failures); false when the job ended.
+  bool CountRunLocked(const RunEnd& end);
+  // Runs the task and counts it; false when the job ended.
+  bool RunCounted(std::unique_lock<std::mutex>& lock, Worker* w, std::optional<SteadyTime> due);
+  // Whether a wait of the loops should end early: stop, a state change away from `in`, or an
+  // operator's `run`.
+  bool WakesWait(const Worker* w, JobState in) const;
+  // The loops of the schedule kinds: `every` on the monotonic grid (job_periodic.cpp), `cron`
+  // on the wall clock (job_calendar.cpp).
+  void PeriodicLoop(std::unique_lock<std::mutex>& lock, Worker* w);
+  void CalendarLoop(std::unique_lock<std::mutex>& lock, Worker* w);
+  // The catch-up run of a calendar job at its first start; false when the job ended.
+  bool CatchUpLocked(std::unique_lock<std::mutex>& lock, Worker* w, const CronExpr& expr,
+                     const date::time_zone* zone);
+  void SaveStampUnlocked(std::unique_lock<std::mutex>& lock, WallTime t);
   // The service loop (job_service.cpp): runs the command, restarts it by `restart` and the
   // backoff, gives up on a crash loop.
   // `stop` is w->stop (Worker is private to job.cpp).
@@ -146,6 +185,12 @@ class Job {
   uint64_t missed_ = 0;                      // guarded by mu_
   std::optional<WallTime> last_run_;         // guarded by mu_
   std::optional<SteadyTime> next_due_;       // guarded by mu_; set while waiting for a slot
+  std::optional<WallTime> next_wall_;        // guarded by mu_: a calendar job's next_due_
+  bool run_now_ = false;                     // guarded by mu_: a `run` request not yet taken
+  bool in_run_ = false;                      // guarded by mu_: a run is in progress
+  uint64_t wall_steps_ = 0;                  // guarded by mu_: WallClockStepped() calls
+  bool caught_up_ = false;                   // guarded by mu_: catch_up was considered
+  const RunStamps* stamps_ = nullptr;        // set before the first thread; then read only
   std::string last_error_;                   // guarded by mu_
   bool shutting_down_ = false;               // guarded by mu_
   bool freeze_ = false;                      // guarded by mu_: pause --freeze until resume

@@ -62,7 +62,7 @@ void Job::ServiceLoop(std::unique_lock<std::mutex>& lock, Worker* w, const bool&
     const SteadyTime began = clock_.Now();
     service_started_ = clock_.WallNow();
     service_started_steady_ = began;
-    RunEnd end = RunTask(lock, w);
+    RunEnd end = RunTask(lock, w, std::nullopt);
     service_started_.reset();
     if (!end.fatal.empty()) {
       JudgeLocked(Verdict::kInternalError, end.fatal, std::nullopt);

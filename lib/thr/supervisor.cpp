@@ -19,7 +19,10 @@ std::string Join(const std::vector<std::string>& names) {
 }  // namespace
 
 Supervisor::Supervisor(const Clock& clock, OutputEcho* echo, DecisionFile decisions)
-    : clock_(clock), echo_(echo), decision_file_(std::move(decisions)) {}
+    : clock_(clock),
+      echo_(echo),
+      decision_file_(std::move(decisions)),
+      stamps_(decision_file_.dir()) {}
 
 Supervisor::~Supervisor() { Shutdown(); }
 
@@ -73,13 +76,45 @@ void Supervisor::Start(const Config& config) {
   if (RetainDecisionsLocked(config.jobs)) SaveDecisionsLocked();
   std::unique_lock<std::shared_mutex> lock(mu_);
   for (const JobSpec& spec : config.jobs) {
-    auto job = std::make_shared<Job>(spec, clock_, echo_);
-    job->Observe(&watch_, &events_);
+    std::shared_ptr<Job> job = MakeJob(spec);
     JobState initial = InitialStateLocked(spec);
     job->Begin(initial);
     spdlog::info("job {}: {}, {}{}", spec.name, DescribeKind(spec), StateName(initial),
                  decisions_.count(spec.name) != 0 ? " (kept decision)" : "");
     jobs_.push_back(std::move(job));
+  }
+}
+
+std::shared_ptr<Job> Supervisor::MakeJob(const JobSpec& spec) {
+  auto job = std::make_shared<Job>(spec, clock_, echo_);
+  job->Observe(&watch_, &events_);
+  job->UseStamps(&stamps_);
+  return job;
+}
+
+std::vector<ControlResult> Supervisor::RunNow(const std::vector<std::string>& names) {
+  std::shared_lock<std::shared_mutex> change(change_mu_);  // no reload swaps the job meanwhile
+  std::vector<ControlResult> results;
+  for (const std::string& name : names) {
+    ControlResult r;
+    r.name = name;
+    std::shared_ptr<Job> job = Find(name);
+    if (!job) {
+      r.status = Status::UnknownJob(name);
+    } else {
+      r.status = job->RunNow();
+      r.changed = r.status.ok();
+      r.before = r.after = job->Info().state;
+    }
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+void Supervisor::WallClockStepped() {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  for (const auto& job : jobs_) {
+    if (IsCalendar(job->spec())) job->WallClockStepped();
   }
 }
 
@@ -204,8 +239,7 @@ ReloadReport Supervisor::Reload(const std::vector<JobSpec>& specs) {
         next.push_back(it->second);
         continue;
       }
-      auto job = std::make_shared<Job>(spec, clock_, echo_);
-      job->Observe(&watch_, &events_);
+      std::shared_ptr<Job> job = MakeJob(spec);
       if (it != old_by_name.end()) job->InheritHistory(*it->second);
       JobState initial = InitialStateLocked(spec);
       job->Begin(initial);

@@ -16,6 +16,7 @@
 #include "thr/decisions.h"
 #include "thr/events.h"
 #include "thr/job.h"
+#include "thr/run_stamp.h"
 #include "thr/state_watch.h"
 #include "thr/status.h"
 
@@ -59,6 +60,13 @@ class Supervisor {
   std::vector<ControlResult> Apply(Control control, const std::vector<std::string>& names, bool all,
                                    bool freeze = false);
 
+  // `thrctl run`: one run of each named job now (Job::RunNow), in the order named; unknown
+  // names and refusals are reported per job. `changed` is true where a run began.
+  std::vector<ControlResult> RunNow(const std::vector<std::string>& names);
+
+  // The wall clock was set: calendar jobs re-compute their next runs (ClockWatch's callback).
+  void WallClockStepped();
+
   // Makes the running set match `specs` (CONTRACT.md "Reload"): unchanged jobs untouched,
   // changed and removed ones stopped (in parallel; this waits), changed and added ones started
   // by decision or `start`. Counters and output lines of a changed job carry over.
@@ -88,6 +96,8 @@ class Supervisor {
 
  private:
   JobState InitialStateLocked(const JobSpec& spec) const;
+  // A new job object observed by this supervisor, not begun.
+  std::shared_ptr<Job> MakeJob(const JobSpec& spec);
   // Keeps only the decisions of `names`; true if any was dropped.
   bool RetainDecisionsLocked(const std::vector<JobSpec>& specs);
   void SaveDecisionsLocked();
@@ -106,6 +116,7 @@ class Supervisor {
   Decisions decisions_;                     // guarded by decisions_mu_
   bool unsaved_ = false;  // guarded by decisions_mu_: the last write failed; retry at the next
   const DecisionFile decision_file_;
+  const RunStamps stamps_;  // in the decisions' state dir
   StateWatch watch_;
   EventBus events_;
   std::mutex listener_mu_;

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "thr/config.h"
+#include "thr/cron.h"
 
 namespace {
 
@@ -49,10 +50,18 @@ void CheckConfig(const thr::Config& c, std::string_view input) {
   Check(c.socket_mode <= 0777, "socket_mode beyond 0777", input);
   for (const thr::JobSpec& job : c.jobs) {
     Check(thr::IsValidJobName(job.name), "invalid job name accepted", input);
-    // No every: a service, which only an exec job may be.
-    Check(job.every ? *job.every >= thr::kMinEvery : thr::IsService(job),
+    // No every: a calendar job, or a service, which only an exec job may be.
+    Check(job.every ? *job.every >= thr::kMinEvery : thr::IsCalendar(job) || thr::IsService(job),
           job.every ? "every below the minimum accepted" : "a built-in task without a schedule",
           input);
+    Check(!(job.every && thr::IsCalendar(job)), "both every and cron accepted", input);
+    Check(thr::IsCalendar(job) || (job.tz.empty() && !job.catch_up),
+          "tz or catch_up accepted without cron", input);
+    if (thr::IsCalendar(job)) {
+      thr::CronExpr expr;
+      Check(thr::ParseCron(job.cron, &expr).ok(), "a cron expression accepted, then refused",
+            input);
+    }
     Check(job.stop_timeout <= thr::kMaxStopTimeout, "stop_timeout above the maximum", input);
     Check(job.log_lines <= thr::kMaxLogLines, "log_lines above the maximum", input);
     Check(job.task != thr::TaskKind::kExec || !job.argv.empty() || !job.shell.empty(),

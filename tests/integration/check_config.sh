@@ -171,6 +171,31 @@ EOF
 bad "socket not a string" 'socket' <<'EOF'
 { "socket": 5, "jobs": [] }
 EOF
+log "-- calendar schedules (issue 11)"
+bad "cron: hour out of range" 'job "nightly"' 'key "cron"' 'field 2 (hour)' '"25"' <<'EOF'
+{ "jobs": [ { "name": "nightly", "task": "exec", "command": "backup", "cron": "30 25 * * *" } ] }
+EOF
+bad "cron: a weekday name that is not one" 'job "w"' 'key "cron"' 'field 5 (day of week)' <<'EOF'
+{ "jobs": [ { "name": "w", "task": "timestamp", "cron": "0 9 * * FUNDAY" } ] }
+EOF
+bad "cron: too few fields" 'job "w"' 'key "cron"' <<'EOF'
+{ "jobs": [ { "name": "w", "task": "timestamp", "cron": "0 9 *" } ] }
+EOF
+bad "cron and every together" 'job "both"' '"every" and "cron"' <<'EOF'
+{ "jobs": [ { "name": "both", "task": "timestamp", "every": "1s", "cron": "* * * * *" } ] }
+EOF
+bad "tz: unknown zone" 'job "b"' 'key "tz"' 'Mars/Olympus' <<'EOF'
+{ "jobs": [ { "name": "b", "task": "timestamp", "cron": "0 2 * * *", "tz": "Mars/Olympus" } ] }
+EOF
+bad "tz on an every job" 'job "e"' 'key "tz"' 'cron jobs only' <<'EOF'
+{ "jobs": [ { "name": "e", "task": "timestamp", "every": "1s", "tz": "UTC" } ] }
+EOF
+bad "catch_up not a boolean" 'job "c"' 'key "catch_up"' <<'EOF'
+{ "jobs": [ { "name": "c", "task": "timestamp", "cron": "@daily", "catch_up": "yes" } ] }
+EOF
+bad "jitter on a service" 'job "web"' 'key "jitter"' 'periodic jobs only' <<'EOF'
+{ "jobs": [ { "name": "web", "task": "exec", "command": "srv", "jitter": "5s" } ] }
+EOF
 log "-- services and failure policy (issue 10)"
 bad "a timestamp task without a schedule" 'job "alpha"' 'every' 'needs a schedule' <<'EOF'
 { "jobs": [ { "name": "alpha", "task": "timestamp", "format": "%s" } ] }

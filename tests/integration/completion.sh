@@ -85,7 +85,7 @@ complete_line re
 expect_eq "thrctl re<TAB>" "reload restart resume" "$GOT"
 complete_line ""
 expect_eq "thrctl <TAB>: every command" \
-  "events kill logs pause ping reload restart resume show start status stop wait" "$GOT"
+  "events kill logs pause ping reload restart resume run show start status stop wait" "$GOT"
 complete_line --
 expect_eq "thrctl --<TAB>: global options" "--help --json --socket --timeout --version" "$GOT"
 complete_line -s "$SOCK" logs alpha -

@@ -59,6 +59,11 @@ report(states == [("running", "paused"), ("paused", "running")], "state events: 
 runs = [o for o in objs if o["type"] == "run"]
 report(all(o["ok"] is True and o["error"] is None and isinstance(o["duration_ms"], int) for o in runs),
        "run events of a: ok, error null, duration_ms an integer (%d)" % len(runs))
+lates = [o["lateness_us"] for o in runs]
+report(len(runs) > 0 and all(isinstance(x, int) and x >= 0 for x in lates),
+       "run events of a: lateness_us a count of microseconds at or after the slot: %s" % lates[:8])
+report(all(o["exit_status"] is None and o["started"] <= o["time"] for o in runs),
+       "run events of a: a timestamp run has no exit status; started <= time")
 PYEOF
 
 log "-- logs -f shows new lines as they come"

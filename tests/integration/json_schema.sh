@@ -22,7 +22,9 @@ base_jobs='
     { "name": "shell", "task": "exec", "command": "exit 0", "every": "1h", "timeout": "5s",
       "env": { "A": "1" }, "success_codes": [0, 2] },
     { "name": "held", "task": "timestamp", "every": "1s", "start": "paused" },
-    { "name": "off", "task": "timestamp", "every": "1s", "start": "stopped" }'
+    { "name": "off", "task": "timestamp", "every": "1s", "start": "stopped" },
+    { "name": "cal", "task": "timestamp", "cron": "0 0 1 1 *", "tz": "UTC", "jitter": "1s",
+      "catch_up": true }'
 write_config "$CFG" "{ \"jobs\": [ $base_jobs ] }"
 start_thrd -c "$CFG"
 MAIN_PID=$THRD_PID
@@ -55,7 +57,7 @@ log "-- running every command with --json"
 json_case status success 0 status
 json_case status success 0 status tick
 json_case status failure 1 status tick nope
-json_case show success 0 show tick bad shell held off
+json_case show success 0 show tick bad shell held off cal
 json_case show success 0 show bad -n 2
 json_case show failure 1 show nope
 json_case pause success 0 pause tick
@@ -78,6 +80,8 @@ json_case pause success 0 pause --all
 json_case resume success 0 resume --all
 json_case logs success 0 logs tick -n 2
 json_case logs failure 1 logs nope
+json_case run success 0 run shell
+json_case run failure 1 run shell nope
 
 # reload re-reads $CFG: a job added, then an invalid file (refused, nothing changes).
 write_config "$CFG" "{ \"jobs\": [ $base_jobs,

@@ -724,7 +724,7 @@ TEST_CASE("Config: the service and failure keys are read") {
 TEST_CASE("Config: service and failure keys are refused where they do not apply") {
   SUBCASE("a timestamp task needs a schedule") {
     Contains(ParseFails(OneJob(R"("name": "x", "task": "timestamp")")),
-             "job \"x\": missing key \"every\" (a timestamp task needs a schedule");
+             "job \"x\": missing key \"every\" or \"cron\" (a timestamp task needs a schedule");
   }
   SUBCASE("service keys on a periodic job") {
     for (const char* key :
@@ -737,7 +737,7 @@ TEST_CASE("Config: service and failure keys are refused where they do not apply"
           ParseFails(OneJob(R"("name": "x", "task": "exec", "command": "y", "every": "1s", ")" +
                             std::string(key) + "\": " + value)),
           "job \"x\": key \"" + std::string(key) +
-              "\" applies to services only (exec jobs without \"every\")");
+              "\" applies to services only (exec jobs without \"every\" or \"cron\")");
     }
   }
   SUBCASE("max_failures on a service") {
@@ -774,6 +774,64 @@ TEST_CASE("Config: bad values of the service and failure keys name the job and k
   Contains(
       ParseFails(OneJob(R"("name": "x", "task": "timestamp", "every": "1s", "max_failures": 1.5)")),
       "job \"x\": key \"max_failures\": expected an integer from 0 to 1000000");
+}
+
+}  // namespace
+}  // namespace thr
+
+namespace thr {
+namespace {
+
+TEST_CASE("Config: calendar keys") {
+  SUBCASE("cron, tz, jitter and catch_up are read") {
+    Config config = ParseOk(OneJob(
+        R"("name": "b", "task": "exec", "command": "y", "cron": "30 2 * * 1-5", "tz": "Europe/Berlin", "jitter": "5m", "catch_up": true)"));
+    const JobSpec& spec = config.jobs.at(0);
+    CHECK(spec.cron == "30 2 * * 1-5");
+    CHECK(spec.tz == "Europe/Berlin");
+    CHECK(spec.jitter == Duration(300'000));
+    CHECK(spec.catch_up);
+    CHECK_FALSE(spec.every.has_value());
+    CHECK(IsCalendar(spec));
+    CHECK_FALSE(IsService(spec));  // an exec job with cron is scheduled, not a service
+    CHECK(DescribeKind(spec) == "exec cron \"30 2 * * 1-5\" (Europe/Berlin)");
+  }
+  SUBCASE("a timestamp job with cron needs no every; tz defaults to local time") {
+    const JobSpec spec =
+        ParseOk(OneJob(R"("name": "t", "task": "timestamp", "cron": "@hourly")")).jobs.at(0);
+    CHECK(spec.tz.empty());
+    CHECK(DescribeKind(spec) == "timestamp cron \"@hourly\" (local time)");
+  }
+  SUBCASE("jitter applies to every jobs too") {
+    CHECK(ParseOk(OneJob(R"("name": "t", "task": "timestamp", "every": "1m", "jitter": "10s")"))
+              .jobs.at(0)
+              .jitter == Duration(10'000));
+  }
+  SUBCASE("a bad expression names the job, the key and the field") {
+    Contains(ParseFails(OneJob(R"("name": "n", "task": "timestamp", "cron": "0 25 * * *")")),
+             "job \"n\": key \"cron\": field 2 (hour): \"25\" is out of range 0-23");
+  }
+  SUBCASE("every and cron exclude each other") {
+    Contains(ParseFails(
+                 OneJob(R"("name": "n", "task": "timestamp", "every": "1s", "cron": "* * * * *")")),
+             "job \"n\": keys \"every\" and \"cron\" exclude each other");
+  }
+  SUBCASE("tz and catch_up need cron") {
+    Contains(ParseFails(OneJob(R"("name": "n", "task": "timestamp", "every": "1s", "tz": "UTC")")),
+             "job \"n\": key \"tz\" applies to cron jobs only");
+    Contains(
+        ParseFails(OneJob(R"("name": "n", "task": "timestamp", "every": "1s", "catch_up": true)")),
+        "job \"n\": key \"catch_up\" applies to cron jobs only");
+  }
+  SUBCASE("an unknown zone") {
+    Contains(ParseFails(OneJob(
+                 R"("name": "n", "task": "timestamp", "cron": "@daily", "tz": "Mars/Olympus")")),
+             "job \"n\": key \"tz\": unknown time zone \"Mars/Olympus\"");
+  }
+  SUBCASE("jitter on a service") {
+    Contains(ParseFails(OneJob(R"("name": "n", "task": "exec", "command": "y", "jitter": "1s")")),
+             "job \"n\": key \"jitter\" applies to periodic jobs only");
+  }
 }
 
 }  // namespace

@@ -92,3 +92,20 @@ TEST_CASE("EventBus: an unsubscribed reader gets nothing more") {
 
 }  // namespace
 }  // namespace thr
+
+namespace thr {
+namespace {
+
+TEST_CASE("EventBus: observers see every event, with or without subscribers, and past a cut-off") {
+  EventBus bus;
+  std::vector<std::string> seen;
+  bus.AddObserver([&](const Event& e) { seen.push_back(e.job); });
+  bus.Publish(StateEvent("a", JobState::kRunning, JobState::kPaused));  // nobody subscribed
+  auto slow = bus.Subscribe({}, 1);
+  bus.Publish(StateEvent("b", JobState::kRunning, JobState::kPaused));
+  bus.Publish(StateEvent("c", JobState::kRunning, JobState::kPaused));  // cuts `slow` off
+  CHECK(seen == std::vector<std::string>{"a", "b", "c"});
+}
+
+}  // namespace
+}  // namespace thr

@@ -1,5 +1,6 @@
-// pause, resume, stop, kill, start, restart JOB... | all: the operator's state changes.
-// One handler for all six: they differ only in the row of the transition table they apply
+// pause, resume, stop, kill, start, restart JOB... | all: the operator's state changes; and
+// run JOB..., one run now.
+// The six share one handler: they differ only in the row of the transition table they apply
 // (job_state.cpp), and stop, kill and restart reply once the old threads have ended.
 #include <spdlog/spdlog.h>
 
@@ -9,18 +10,9 @@
 namespace thr {
 namespace {
 
-Status HandleControl(Control control, CommandContext& ctx, const nlohmann::json& request,
-                     nlohmann::json* result) {
-  std::vector<std::string> names;
-  if (Status s = JobNames(request, &names); !s.ok()) return s;
-  bool all = false, freeze = false;
-  if (Status s = OptionalBool(request, "all", &all); !s.ok()) return s;
-  if (Status s = OptionalBool(request, "freeze", &freeze); !s.ok()) return s;
-  if (all == !names.empty()) return Status::BadRequest("give either \"jobs\" or \"all\": true");
-  if (freeze && control != Control::kPause)
-    return Status::BadRequest("\"freeze\" applies to pause only");
-
-  std::vector<ControlResult> results = ctx.supervisor.Apply(control, names, all, freeze);
+// The reply of the control commands: one entry per job, and the first error (all of them,
+// joined, when several jobs failed).
+Status ControlReply(const std::vector<ControlResult>& results, nlohmann::json* result) {
   nlohmann::json jobs = nlohmann::json::array();
   Status first_error;
   std::string messages;
@@ -42,6 +34,29 @@ Status HandleControl(Control control, CommandContext& ctx, const nlohmann::json&
   return first_error;
 }
 
+Status HandleControl(Control control, CommandContext& ctx, const nlohmann::json& request,
+                     nlohmann::json* result) {
+  std::vector<std::string> names;
+  if (Status s = JobNames(request, &names); !s.ok()) return s;
+  bool all = false, freeze = false;
+  if (Status s = OptionalBool(request, "all", &all); !s.ok()) return s;
+  if (Status s = OptionalBool(request, "freeze", &freeze); !s.ok()) return s;
+  if (all == !names.empty()) return Status::BadRequest("give either \"jobs\" or \"all\": true");
+  if (freeze && control != Control::kPause)
+    return Status::BadRequest("\"freeze\" applies to pause only");
+
+  return ControlReply(ctx.supervisor.Apply(control, names, all, freeze), result);
+}
+
+// run JOB...: one run now, paused jobs included; the reply has the shape of the others.
+Status HandleRun(CommandContext& ctx, const nlohmann::json& request, nlohmann::json* result) {
+  std::vector<std::string> names;
+  if (Status s = JobNames(request, &names); !s.ok()) return s;
+  if (request.contains("all")) return Status::BadRequest("run takes job names, not \"all\"");
+  if (names.empty()) return Status::BadRequest("give \"jobs\": the jobs to run");
+  return ControlReply(ctx.supervisor.RunNow(names), result);
+}
+
 template <Control C>
 Status Handle(CommandContext& ctx, const nlohmann::json& request, nlohmann::json* result) {
   return HandleControl(C, ctx, request, result);
@@ -60,6 +75,8 @@ extern const CommandDef kKillCommand = {"kill", "end the run in progress now and
 extern const CommandDef kStartCommand = {"start",
                                          "run a stopped, killed or failed job on a fresh thread",
                                          Access::kControl, Handle<Control::kStart>};
+extern const CommandDef kRunCommand = {"run", "one run now, also while paused; the schedule stays",
+                                       Access::kControl, HandleRun};
 extern const CommandDef kRestartCommand = {"restart", "stop if needed, then start on a fresh grid",
                                            Access::kControl, Handle<Control::kRestart>};
 

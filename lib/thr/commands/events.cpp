@@ -27,6 +27,9 @@ nlohmann::json EventJson(const Event& e) {
     j["ok"] = e.ok;
     j["duration_ms"] = e.duration_ms;
     j["error"] = e.ok ? nlohmann::json(nullptr) : nlohmann::json(e.error);
+    j["started"] = FormatIsoUtc(e.started);
+    j["exit_status"] = e.exit_status ? nlohmann::json(*e.exit_status) : nlohmann::json(nullptr);
+    j["lateness_us"] = e.lateness_us ? nlohmann::json(*e.lateness_us) : nlohmann::json(nullptr);
   }
   return j;
 }

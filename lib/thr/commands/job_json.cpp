@@ -38,6 +38,7 @@ nlohmann::json InfoJson(const JobInfo& info) {
       {"task", TaskName(info.task)},
       {"state", StateName(info.state)},
       {"every", info.every ? nlohmann::json(FormatDuration(*info.every)) : nlohmann::json(nullptr)},
+      {"cron", OptionalText(info.cron)},
       {"service", info.service},
       {"runs", info.runs},
       {"failures", info.failures},
@@ -64,6 +65,7 @@ nlohmann::json SettingsJson(const JobSpec& spec) {
   nlohmann::json timeout = nullptr;
   if (exec && spec.timeout) timeout = FormatDuration(*spec.timeout);
   const bool service = IsService(spec);
+  const bool calendar = IsCalendar(spec);
   // The service keys, null for a periodic job (and max_failures, null for a service).
   auto for_service = [&](nlohmann::json v) { return service ? v : nlohmann::json(nullptr); };
   nlohmann::json hook = nullptr;
@@ -76,6 +78,10 @@ nlohmann::json SettingsJson(const JobSpec& spec) {
   return {
       {"task", TaskName(spec.task)},
       {"every", spec.every ? nlohmann::json(FormatDuration(*spec.every)) : nlohmann::json(nullptr)},
+      {"cron", OptionalText(spec.cron)},
+      {"tz", calendar ? OptionalText(spec.tz) : nlohmann::json(nullptr)},
+      {"jitter", service ? nlohmann::json(nullptr) : nlohmann::json(FormatDuration(spec.jitter))},
+      {"catch_up", calendar ? nlohmann::json(spec.catch_up) : nlohmann::json(nullptr)},
       {"format", exec ? nlohmann::json(nullptr) : OptionalText(spec.format)},
       {"command", std::move(command)},
       {"cwd", exec ? OptionalText(spec.cwd) : nlohmann::json(nullptr)},

@@ -5,13 +5,13 @@ namespace thr {
 
 extern const CommandDef kStatusCommand, kPauseCommand, kResumeCommand, kStopCommand, kKillCommand,
     kStartCommand, kRestartCommand, kLogsCommand, kReloadCommand, kWaitCommand, kPingCommand,
-    kShowCommand, kEventsCommand;
+    kShowCommand, kEventsCommand, kRunCommand;
 
 namespace {
 const CommandDef* const kCommands[] = {
     &kStatusCommand, &kPauseCommand,   &kResumeCommand, &kStopCommand,   &kKillCommand,
-    &kStartCommand,  &kRestartCommand, &kLogsCommand,   &kReloadCommand, &kWaitCommand,
-    &kPingCommand,   &kShowCommand,    &kEventsCommand,
+    &kStartCommand,  &kRestartCommand, &kRunCommand,    &kLogsCommand,   &kReloadCommand,
+    &kWaitCommand,   &kPingCommand,    &kShowCommand,   &kEventsCommand,
 };
 }  // namespace
 

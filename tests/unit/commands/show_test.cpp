@@ -54,6 +54,10 @@ TEST_CASE("Show: an exec job's settings as the config writes them") {
   nlohmann::json b = Dispatch(h.sup, R"({"cmd":"show","jobs":["b"]})")["jobs"][0];
   CHECK(b["settings"] == nlohmann::json{{"task", "exec"},
                                         {"every", "1h"},
+                                        {"cron", nullptr},
+                                        {"tz", nullptr},
+                                        {"jitter", "0s"},
+                                        {"catch_up", nullptr},
                                         {"format", nullptr},
                                         {"command", {"sh", "-c", "echo hi"}},
                                         {"cwd", "/"},
