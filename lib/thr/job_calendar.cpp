@@ -113,15 +113,20 @@ void Job::CalendarLoop(std::unique_lock<std::mutex>& lock, Worker* w) {
       continue;
     }
     if (state_ == JobState::kPaused) {
+      // A paused job has no next run to re-aim: steps are taken in at resume.
       next_wall_.reset();
       was_paused = true;
-      cv_.wait(lock, [&] { return wakes(JobState::kPaused); });
+      steps_seen = wall_steps_;
+      cv_.wait(lock, [&] { return WakesWait(w, JobState::kPaused); });
       continue;
     }
     if (state_ != JobState::kRunning) break;
     if (was_paused) {
-      skip_past(false);
+      // Slots passed while paused are skipped, not missed; and the clock may have been set
+      // meanwhile, so the next slot is found afresh from now.
+      pending = next_after(FloorSeconds(clock_.WallNow()));
       was_paused = false;
+      stepped_over = false;
     }
     if (steps_seen != wall_steps_) {
       steps_seen = wall_steps_;

@@ -8,12 +8,16 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
 
+#include "supervisor_harness.h"
 #include "test_util.h"
 #include "thr/job.h"
 #include "thr/output.h"
 #include "thr/run_stamp.h"
+#include "thr/supervisor.h"
 
 namespace thr {
 namespace {
@@ -127,6 +131,31 @@ TEST_CASE("calendar job: a step back re-computes the next run, never repeating o
   }
 }
 
+// CPU time the thread `tid` of this process has used (schedstat: nanoseconds on the CPU).
+std::chrono::nanoseconds ThreadCpu(pid_t tid) {
+  std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/schedstat");
+  int64_t ns = 0;
+  stat >> ns;
+  return std::chrono::nanoseconds(ns);
+}
+
+TEST_CASE("calendar job: a step while paused is taken in at resume, and costs nothing meanwhile") {
+  CalendarHarness h(CronSpec("0 0 * * * *"), Today(hours(10) + minutes(30)));
+  h.job.Begin(JobState::kRunning);
+  REQUIRE(h.WaitForNextRun(Today(hours(11))));
+  h.job.Request(Control::kPause);
+  REQUIRE(test::WaitUntil([&] { return !h.job.Info().next_run.has_value(); }));
+  h.clock.Set(Today(hours(8) + minutes(30)));  // back two hours
+  h.job.WallClockStepped();
+  const pid_t tid = *h.job.Info().thread_id;
+  const auto cpu_before = ThreadCpu(tid);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // watching for a spin
+  CHECK(ThreadCpu(tid) - cpu_before < std::chrono::milliseconds(50));
+  h.job.Request(Control::kResume);
+  CHECK(h.WaitForNextRun(Today(hours(9))));
+  CHECK(h.job.Info().runs == 0);
+}
+
 TEST_CASE("calendar job: paused, it holds no next run; a `run` runs once and it stays paused") {
   CalendarHarness h(CronSpec("0 0 0 1 1 *"), Today(hours(10)));
   h.job.Begin(JobState::kPaused);
@@ -230,6 +259,29 @@ TEST_CASE("catch_up: a stale stamp gives one run at start; a fresh one none") {
     REQUIRE(stamp.has_value());
     CHECK(std::chrono::abs(*stamp - Today(hours(10))) < minutes(1));
   }
+}
+
+}  // namespace
+}  // namespace thr
+
+namespace thr {
+namespace {
+
+TEST_CASE("Supervisor: a wall clock step (ClockWatch's callback) re-aims its calendar jobs") {
+  test::QuietLogs quiet;
+  ShiftedClock clock;
+  clock.Set(Today(hours(10) + minutes(30)));
+  Supervisor sup(clock, nullptr);
+  sup.Start(test::ConfigFromJson(R"({"jobs": [
+    {"name": "cal", "task": "timestamp", "cron": "0 0 * * * *", "tz": "UTC"},
+    {"name": "tick", "task": "timestamp", "every": "1h"}]})"));
+  auto next_run = [&](const std::string& name) { return sup.Find(name)->Info().next_run; };
+  REQUIRE(test::WaitUntil([&] { return next_run("cal") == Today(hours(11)); }));
+  REQUIRE(test::WaitUntil([&] { return next_run("tick").has_value(); }));
+  clock.Set(Today(hours(8) + minutes(30)));
+  sup.WallClockStepped();
+  CHECK(test::WaitUntil([&] { return next_run("cal") == Today(hours(9)); }));
+  sup.Shutdown();
 }
 
 }  // namespace
