@@ -45,6 +45,8 @@ expect_eq "in order" $'running -> paused\npaused -> running' "$order"
 expect_true "run ends are streamed too (b fails)" wait_until 5 grep -q '  b  run failed in .*: exit status 3' "$TMPD/ev.txt"
 
 wait_until 5 grep -q '"to":"running"' "$TMPD/evj.txt" || fail "--json events: no resume event"
+# a runs every 200 ms: wait for one of its run ends too, so that the run checks below have one.
+wait_until 10 grep -q '"type":"run"' "$TMPD/evj.txt" || fail "--json events: no run event of a"
 py_checks "$TMPD/evj.txt" <<'PYEOF'
 import json, sys
 def report(ok, what):
