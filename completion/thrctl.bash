@@ -39,7 +39,7 @@ _thrctl() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}
     case $w in
-      -s | --socket | --timeout | -n | --lines)
+      -s | --socket | --timeout | -n | --lines | --interval)
         # The value is the next word, or the one after an "=".
         if [[ ${COMP_WORDS[i + 1]-} == "=" ]]; then i=$((i + 1)); fi
         if ((i + 1 < COMP_CWORD)); then
@@ -67,7 +67,7 @@ _thrctl() {
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return 0
       ;;
-    --timeout | -n | --lines | --for)
+    --timeout | -n | --lines | --for | --interval)
       return 0  # a duration or a count: nothing sensible to offer
       ;;
     --state)
@@ -90,6 +90,7 @@ _thrctl() {
       resume | stop | kill | start | restart) words="--all" ;;
       logs) words="-n --lines -f --follow" ;;
       show) words="-n --lines" ;;
+      status) words="-w --watch --interval" ;;
       wait) words="--state --for" ;;
     esac
     words+=" -s --socket --json --timeout --help"

@@ -82,7 +82,15 @@ int main(int argc, char** argv) {
 
   CLI::App* status = app.add_subcommand("status", "show every job, or those named");
   status->add_option("JOB", options.jobs, "job names");
-  status->footer(Footer({"thrctl status", "thrctl --json status tick"}));
+  CLI::Option* watch = status->add_flag(
+      "-w,--watch", options.watch,
+      "redraw the table in place on every change and every --interval, until q or Ctrl-C "
+      "(needs a terminal)");
+  std::string interval_text;
+  status->add_option("--interval", interval_text, "with --watch: redraw at least this often (2s)")
+      ->needs(watch);
+  status->footer(Footer(
+      {"thrctl status", "thrctl --json status tick", "thrctl status --watch --interval 5s"}));
   CLI::App* show = app.add_subcommand(
       "show", "show jobs in detail: settings, schedule, counters, recent output");
   show->add_option("JOB", options.jobs, "job names")->required();
@@ -146,6 +154,14 @@ int main(int argc, char** argv) {
         throw CLI::ValidationError("--timeout", s.message());
       }
       options.timeout = d;
+    }
+    if (!interval_text.empty()) {
+      thr::Duration d;
+      if (thr::Status s = thr::ParseDuration(interval_text, &d); !s.ok()) {
+        throw CLI::ValidationError("--interval", s.message());
+      }
+      if (d < thr::Duration(100)) throw CLI::ValidationError("--interval", "at least 100ms");
+      options.watch_interval = d;
     }
     if (!wait_for_text.empty()) {
       thr::Duration d;

@@ -25,6 +25,11 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", options.log_level,
                  "trace, debug, info, warn, error, critical or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  std::string log_format = "text";
+  app.add_option("--log-format", log_format,
+                 "text (default) or json: JSON lines on stderr (time, level, job, event, "
+                 "message) and for job output on stdout (time, job, stream, line)")
+      ->check(CLI::IsMember({"text", "json"}));
   // "Examples:" alone on a line, then indented "$ " lines: help2man makes the man page's
   // EXAMPLES section of them.
   app.footer(
@@ -40,5 +45,6 @@ int main(int argc, char** argv) {
     int code = app.exit(e);  // prints help, version or the error
     return code == 0 ? thr::kExitOk : thr::kExitUsage;
   }
+  thr::ParseLogFormat(log_format, &options.log_format);  // checked by IsMember above
   return thr::RunDaemon(options);
 }

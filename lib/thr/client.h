@@ -29,6 +29,9 @@ class Client {
               nlohmann::json* reply);
 
   const std::string& path() const { return path_; }
+  // For poll(): readable when Receive has more. Receive(Duration(0)) until Timeout drains
+  // it, since lines already buffered leave the fd quiet.
+  int fd() const { return fd_.get(); }
 
  private:
   Client(std::string path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) {}

@@ -7,6 +7,7 @@
 
 #include "thr/client.h"
 #include "thr/ctl_format.h"
+#include "thr/ctl_watch.h"
 #include "thr/exit_codes.h"
 #include "thr/socket_path.h"
 
@@ -211,6 +212,7 @@ Status ReceiveStream(const CtlOptions& options, Client& client, nlohmann::json* 
 }  // namespace
 
 int RunCtl(const CtlOptions& options) {
+  if (options.command == "status" && options.watch) return RunWatch(options);
   std::string path = ResolveClientSocket(options.socket);
   std::unique_ptr<Client> client;
   Duration connect_timeout = options.timeout.value_or(kDefaultCtlTimeout);

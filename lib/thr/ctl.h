@@ -23,10 +23,12 @@ struct CtlOptions {
   std::vector<std::string> jobs;
   bool all = false;
   bool freeze = false;
-  std::optional<size_t> lines;       // logs -n, show -n
-  bool follow = false;               // logs -f
-  std::string wait_state;            // wait --state
-  std::optional<Duration> wait_for;  // wait --for
+  std::optional<size_t> lines;             // logs -n, show -n
+  bool follow = false;                     // logs -f
+  std::string wait_state;                  // wait --state
+  std::optional<Duration> wait_for;        // wait --for
+  bool watch = false;                      // status --watch (ctl_watch.h)
+  std::optional<Duration> watch_interval;  // status --interval
 };
 
 // True for commands whose reply waits for threads to end (stop, kill, restart): without an

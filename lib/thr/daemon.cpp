@@ -1,7 +1,6 @@
 #include "thr/daemon.h"
 
 #include <signal.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -21,6 +20,7 @@
 #include "thr/config.h"
 #include "thr/decisions.h"
 #include "thr/exit_codes.h"
+#include "thr/log.h"
 #include "thr/notify.h"
 #include "thr/output.h"
 #include "thr/process.h"
@@ -43,15 +43,6 @@ bool StderrIsJournal() {
   return std::sscanf(stream, "%llu:%llu", &dev, &ino) == 2 &&
          dev == static_cast<unsigned long long>(st.st_dev) &&
          ino == static_cast<unsigned long long>(st.st_ino);
-}
-
-void SetUpLogging(const std::string& level) {
-  auto logger = spdlog::stderr_logger_mt("thrd");
-  spdlog::set_default_logger(logger);
-  // The journal stamps every line itself; a second timestamp would only be noise there.
-  spdlog::set_pattern(StderrIsJournal() ? "%l %v" : "%Y-%m-%dT%H:%M:%S.%e %l %v");
-  spdlog::set_level(spdlog::level::from_str(level));
-  spdlog::flush_on(spdlog::level::trace);
 }
 
 // Signals are taken synchronously by the main thread alone (sigwait); every other thread
@@ -108,7 +99,7 @@ int RunDaemon(const DaemonOptions& options) {
     std::printf("%s\n", DescribeConfig(config).c_str());
     return kExitOk;
   }
-  SetUpLogging(options.log_level);
+  SetUpLogging(LogSetup{options.log_format, StderrIsJournal(), options.log_level});
   // Every socket write uses MSG_NOSIGNAL; this covers any other write to a closed pipe.
   std::signal(SIGPIPE, SIG_IGN);
   RaiseNofileLimit();
@@ -127,7 +118,7 @@ int RunDaemon(const DaemonOptions& options) {
   std::string state_dir = ResolveStateDir(options.state_dir);
   if (state_dir.empty())
     spdlog::warn("no state dir (no --state-dir, no absolute HOME): decisions are not kept");
-  OutputEcho echo(STDOUT_FILENO);
+  OutputEcho echo(STDOUT_FILENO, OutputEcho::kDefaultMaxQueued, options.log_format);
   Supervisor supervisor(DefaultClock(), &echo, DecisionFile(state_dir));
   Server server(supervisor);
   if (Status s = server.Listen(socket_path, config.socket_mode, config.socket_group); !s.ok()) {

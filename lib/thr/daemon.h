@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "thr/log.h"
+
 namespace thr {
 
 struct DaemonOptions {
@@ -10,6 +12,7 @@ struct DaemonOptions {
   std::string socket_path;  // empty: resolved as CONTRACT.md says
   std::string state_dir;    // empty: resolved by ResolveStateDir (decisions.h)
   std::string log_level = "info";
+  LogFormat log_format = LogFormat::kText;  // --log-format: thrd's log and the output echo
   bool check_only = false;
 };
 

@@ -18,6 +18,7 @@
 #include "thr/config.h"
 #include "thr/fd.h"
 #include "thr/line_splitter.h"
+#include "thr/log.h"
 #include "thr/process.h"
 #include "thr/task.h"
 
@@ -71,10 +72,12 @@ void HookRunner::Fire(HookEvent e) {
   if (closing_) return;
   if (busy_) {
     if (pending_) {
-      spdlog::info("job {}: on_failure hook busy; {} replaces the waiting {}", spec_.name, e.event,
-                   pending_->event);
+      LogJob(spdlog::level::info, spec_.name, "hook",
+             "job {}: on_failure hook busy; {} replaces the waiting {}", spec_.name, e.event,
+             pending_->event);
     } else {
-      spdlog::info("job {}: on_failure hook busy; {} waits for it", spec_.name, e.event);
+      LogJob(spdlog::level::info, spec_.name, "hook",
+             "job {}: on_failure hook busy; {} waits for it", spec_.name, e.event);
     }
     pending_ = std::move(e);
     return;
@@ -134,7 +137,8 @@ void HookRunner::RunOne(const HookEvent& e) {
     std::lock_guard<std::mutex> lock(mu_);
     wake_fd_ = -1;
     emit_("[thrd] on_failure hook failed: " + spawned.message());
-    spdlog::warn("job {}: on_failure hook failed: {}", spec_.name, spawned.message());
+    LogJob(spdlog::level::warn, spec_.name, "hook", "job {}: on_failure hook failed: {}",
+           spec_.name, spawned.message());
     return;
   }
   LineSplitter out(emit), err(emit);
@@ -183,11 +187,13 @@ void HookRunner::RunOne(const HookEvent& e) {
     outcome = DescribeWaitStatus(status);
   }
   if (outcome.empty()) {
-    spdlog::info("job {}: on_failure hook for {} done", spec_.name, e.event);
+    LogJob(spdlog::level::info, spec_.name, "hook", "job {}: on_failure hook for {} done",
+           spec_.name, e.event);
     return;
   }
   emit_("[thrd] on_failure hook failed: " + outcome);
-  spdlog::warn("job {}: on_failure hook for {} failed: {}", spec_.name, e.event, outcome);
+  LogJob(spdlog::level::warn, spec_.name, "hook", "job {}: on_failure hook for {} failed: {}",
+         spec_.name, e.event, outcome);
 }
 
 }  // namespace thr

@@ -10,6 +10,7 @@
 
 #include "thr/events.h"
 #include "thr/fd.h"
+#include "thr/log.h"
 #include "thr/output.h"
 #include "thr/state_watch.h"
 
@@ -296,7 +297,8 @@ Job::RunEnd Job::RunTask(std::unique_lock<std::mutex>& lock, Worker* w,
   }
   if (!result.ok && end.fatal.empty()) {
     emit("[thrd] run failed: " + result.reason);
-    spdlog::warn("job {}: run failed: {}", spec_.name, result.reason);
+    LogJob(spdlog::level::warn, spec_.name, "run_failed", "job {}: run failed: {}", spec_.name,
+           result.reason);
   }
   lock.lock();
   in_run_ = false;

@@ -10,6 +10,7 @@
 #include "thr/iso_time.h"
 #include "thr/jitter.h"
 #include "thr/job.h"
+#include "thr/log.h"
 #include "thr/run_stamp.h"
 #include "thr/zone.h"
 
@@ -33,7 +34,8 @@ SysSeconds FloorSeconds(WallTime t) { return std::chrono::floor<seconds>(t); }
 void Job::SaveStampUnlocked(std::unique_lock<std::mutex>& lock, WallTime t) {
   lock.unlock();
   if (Status s = stamps_->Save(spec_.name, t); !s.ok())
-    spdlog::warn("job {}: catch_up: {}", spec_.name, s.message());
+    LogJob(spdlog::level::warn, spec_.name, "catch_up", "job {}: catch_up: {}", spec_.name,
+           s.message());
   lock.lock();
 }
 
@@ -42,7 +44,8 @@ bool Job::CatchUpLocked(std::unique_lock<std::mutex>& lock, Worker* w, const Cro
   if (stamps_ == nullptr) return true;
   std::optional<WallTime> stamp;
   if (Status s = stamps_->Load(spec_.name, &stamp); !s.ok())
-    spdlog::warn("job {}: catch_up: {}; no catch-up run", spec_.name, s.message());
+    LogJob(spdlog::level::warn, spec_.name, "catch_up", "job {}: catch_up: {}; no catch-up run",
+           spec_.name, s.message());
   const WallTime now = clock_.WallNow();
   if (stamp) {
     std::optional<SysSeconds> passed = NextFire(expr, zone, FloorSeconds(*stamp));
@@ -50,7 +53,7 @@ bool Job::CatchUpLocked(std::unique_lock<std::mutex>& lock, Worker* w, const Cro
       std::string what = "catch_up: the run due at " + FormatIsoUtc(*passed) +
                          " was missed while thrd was down; running it now";
       Emit("[thrd] " + what);
-      spdlog::info("job {}: {}", spec_.name, what);
+      LogJob(spdlog::level::info, spec_.name, "catch_up", "job {}: {}", spec_.name, what);
       if (!RunCounted(lock, w, std::nullopt)) return false;
     }
   }

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "thr/job.h"
+#include "thr/log.h"
 #include "thr/restart_policy.h"
 
 namespace thr {
@@ -29,12 +30,14 @@ void Job::JudgeLocked(Verdict verdict, const std::string& reason, std::optional<
   AnnounceStateLocked(from);
   if (t.to != JobState::kFailed) {
     Emit("[thrd] " + reason + "; job " + std::string(StateName(t.to)));
-    spdlog::info("job {}: {}; job {}", spec_.name, reason, StateName(t.to));
+    LogJob(spdlog::level::info, spec_.name, "service_end", "job {}: {}; job {}", spec_.name, reason,
+           StateName(t.to));
     return;
   }
   last_error_ = reason;
   Emit("[thrd] job failed: " + reason);
-  spdlog::error("job {}: {}; job failed", spec_.name, reason);
+  LogJob(spdlog::level::err, spec_.name, "job_failed", "job {}: {}; job failed", spec_.name,
+         reason);
   FireHook("job_failed", reason, exit_status);
 }
 
@@ -97,8 +100,8 @@ void Job::ServiceLoop(std::unique_lock<std::mutex>& lock, Worker* w, const bool&
     restarts_ = tracker.restarts();
     restart_at = clock_.Now() + d.delay;
     Emit("[thrd] " + how + "; restarting in " + FormatDuration(d.delay));
-    spdlog::info("job {}: {}; restart {} in {}", spec_.name, how, restarts_,
-                 FormatDuration(d.delay));
+    LogJob(spdlog::level::info, spec_.name, "restart_scheduled", "job {}: {}; restart {} in {}",
+           spec_.name, how, restarts_, FormatDuration(d.delay));
   }
 }
 

@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 
 namespace thr {
 
-OutputEcho::OutputEcho(int fd, size_t max_queued) : fd_(fd), max_queued_(max_queued) {
+OutputEcho::OutputEcho(int fd, size_t max_queued, LogFormat format)
+    : fd_(fd), max_queued_(max_queued), format_(format) {
   writer_ = std::thread([this] { Drain(); });
 }
 
@@ -22,9 +24,12 @@ OutputEcho::~OutputEcho() {
 }
 
 void OutputEcho::Write(std::string_view job, std::string_view line) {
-  std::string text;
-  text.reserve(job.size() + line.size() + 3);
-  text.append(job).append(": ").append(line).push_back('\n');
+  // The time is taken here, on the job's thread, when the line was read.
+  std::string text =
+      FormatOutputLine(format_,
+                       format_ == LogFormat::kJson ? std::chrono::system_clock::now()
+                                                   : std::chrono::system_clock::time_point(),
+                       job, line);
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (queue_.size() >= max_queued_) {

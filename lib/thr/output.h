@@ -1,6 +1,7 @@
-// Echo of job output to thrd's stdout, "name: line". A writer thread drains a bounded queue,
-// so a blocked stdout (a stuck pipe, a paused terminal) never stalls a job: past the bound,
-// lines are dropped from the echo (never from the job's log ring) and counted.
+// Echo of job output to thrd's stdout, "name: line" or a JSON object (log.h). A writer thread
+// drains a bounded queue, so a blocked stdout (a stuck pipe, a paused terminal) never stalls a
+// job: past the bound, lines are dropped from the echo (never from the job's log ring) and
+// counted.
 #pragma once
 
 #include <condition_variable>
@@ -11,12 +12,17 @@
 #include <string_view>
 #include <thread>
 
+#include "thr/log.h"
+
 namespace thr {
 
 class OutputEcho {
  public:
-  // Writes to `fd` (normally 1). `max_queued` lines may wait before dropping starts.
-  explicit OutputEcho(int fd = 1, size_t max_queued = 10000);
+  static constexpr size_t kDefaultMaxQueued = 10000;
+
+  // Writes to `fd` (normally 1) in `format`. `max_queued` lines may wait before dropping starts.
+  explicit OutputEcho(int fd = 1, size_t max_queued = kDefaultMaxQueued,
+                      LogFormat format = LogFormat::kText);
   ~OutputEcho();  // writes what is queued, then stops
   OutputEcho(const OutputEcho&) = delete;
   OutputEcho& operator=(const OutputEcho&) = delete;
@@ -29,6 +35,7 @@ class OutputEcho {
 
   const int fd_;
   const size_t max_queued_;
+  const LogFormat format_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> queue_;  // guarded by mu_

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <set>
 
+#include "thr/log.h"
+
 namespace thr {
 namespace {
 
@@ -40,7 +42,8 @@ bool Supervisor::RetainDecisionsLocked(const std::vector<JobSpec>& specs) {
       ++it;
       continue;
     }
-    spdlog::info("dropping the kept decision for job {}: no longer configured", it->first);
+    LogJob(spdlog::level::info, it->first, "decision_dropped",
+           "dropping the kept decision for job {}: no longer configured", it->first);
     it = decisions_.erase(it);
     dropped = true;
   }
@@ -79,8 +82,9 @@ void Supervisor::Start(const Config& config) {
     std::shared_ptr<Job> job = MakeJob(spec);
     JobState initial = InitialStateLocked(spec);
     job->Begin(initial);
-    spdlog::info("job {}: {}, {}{}", spec.name, DescribeKind(spec), StateName(initial),
-                 decisions_.count(spec.name) != 0 ? " (kept decision)" : "");
+    LogJob(spdlog::level::info, spec.name, "configured", "job {}: {}, {}{}", spec.name,
+           DescribeKind(spec), StateName(initial),
+           decisions_.count(spec.name) != 0 ? " (kept decision)" : "");
     jobs_.push_back(std::move(job));
   }
 }
@@ -152,14 +156,15 @@ std::vector<ControlResult> Supervisor::Apply(Control control, const std::vector<
                       outcome.before, outcome.after};
       if (outcome.kind == Transition::Kind::kRefused) {
         r.status = Status::Refused(RefusalReason(job->name(), outcome.before));
-        spdlog::info("{} {}: refused, job is {}", ControlName(control), job->name(),
-                     StateName(outcome.before));
+        LogJob(spdlog::level::info, job->name(), ControlName(control), "{} {}: refused, job is {}",
+               ControlName(control), job->name(), StateName(outcome.before));
       } else if (outcome.kind == Transition::Kind::kNoop) {
-        spdlog::info("{} {}: already {} (no-op)", ControlName(control), job->name(),
-                     StateName(outcome.before));
+        LogJob(spdlog::level::info, job->name(), ControlName(control), "{} {}: already {} (no-op)",
+               ControlName(control), job->name(), StateName(outcome.before));
       } else {
-        spdlog::info("{} {}: {} -> {}", ControlName(control), job->name(),
-                     StateName(outcome.before), StateName(outcome.after));
+        LogJob(spdlog::level::info, job->name(), ControlName(control), "{} {}: {} -> {}",
+               ControlName(control), job->name(), StateName(outcome.before),
+               StateName(outcome.after));
       }
       results.push_back(std::move(r));
       settling.push_back(job);
@@ -243,7 +248,8 @@ ReloadReport Supervisor::Reload(const std::vector<JobSpec>& specs) {
       if (it != old_by_name.end()) job->InheritHistory(*it->second);
       JobState initial = InitialStateLocked(spec);
       job->Begin(initial);
-      spdlog::info("job {}: {}, {}", spec.name, DescribeKind(spec), StateName(initial));
+      LogJob(spdlog::level::info, spec.name, "configured", "job {}: {}, {}", spec.name,
+             DescribeKind(spec), StateName(initial));
       next.push_back(std::move(job));
     }
     {

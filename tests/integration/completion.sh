@@ -96,6 +96,12 @@ complete_line resume --
 expect_eq "thrctl resume --<TAB>: no --freeze" "--all --help --json --socket --timeout" "$GOT"
 complete_line --timeout ""
 expect_eq "--timeout's value: nothing offered" "" "$GOT"
+complete_line status --w
+expect_eq "thrctl status --w<TAB>" "--watch" "$GOT"
+complete_line status --watch --interval ""
+expect_eq "--interval's value: nothing offered" "" "$GOT"
+complete_line -s "$SOCK" status --watch --interval 5s ""
+expect_eq "status --watch --interval 5s <TAB>: job names, 5s not taken for one" "alpha beta" "$GOT"
 complete_line -s "$TMPD/thrd.s"
 expect_eq "-s PATH completes file names" "$SOCK" "$GOT"
 

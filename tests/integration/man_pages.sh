@@ -90,10 +90,10 @@ check_page() {
 }
 
 check_page "$THRCTL_MAN" "thrctl - control a running thrd" status pause resume stop kill start \
-  restart logs reload ping --all --freeze --json --timeout --socket THRD_SOCKET "thrd(8)" \
+  restart logs reload ping --all --freeze --watch --json --timeout --socket THRD_SOCKET "thrd(8)" \
   "$ thrctl status" "thrd $("$THRCTL" --version | cut -d' ' -f2)"
 check_page "$THRD_MAN" "thrd - job supervisor daemon" --config --socket --state-dir --check \
-  --log-level SIGHUP SIGTERM 78 "thrctl(1)" "$ thrd -c"
+  --log-level --log-format SIGHUP SIGTERM 78 "thrctl(1)" "$ thrd -c"
 log "-- thrctl(1) as rendered (first 60 lines)"
 head -n 60 "$TMPD/thrctl.1.txt" | sed 's/^/    /'
 
