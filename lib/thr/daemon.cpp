@@ -21,6 +21,8 @@
 #include "thr/config.h"
 #include "thr/decisions.h"
 #include "thr/exit_codes.h"
+#include "thr/metrics.h"
+#include "thr/metrics_export.h"
 #include "thr/notify.h"
 #include "thr/output.h"
 #include "thr/process.h"
@@ -140,10 +142,21 @@ int RunDaemon(const DaemonOptions& options) {
       std::make_shared<const AccessPolicy>(config.allow, options.config_path, ::geteuid());
   spdlog::info("access: {}", policy->Describe());
   server.SetAccessPolicy(std::move(policy));
+  // Always on, listener or not (`thrctl metrics`): it costs a few hundred bytes per job that ran.
+  Metrics metrics([&supervisor, &server](MetricsSnapshot* snap) {
+    (void)supervisor.Snapshot({}, &snap->jobs);
+    snap->connections = server.active_connections();
+  });
+  supervisor.events().AddObserver([&metrics](const Event& e) { metrics.OnEvent(e); });
+  server.SetMetrics(&metrics);
+  MetricsExporter exporter(metrics);
   supervisor.Start(config);
   Reloader reloader(options.config_path, config, socket_path, supervisor, server, notifier,
                     !options.socket_path.empty());
   server.SetReloader(&reloader);
+  reloader.SetMetricsExporter(&exporter);
+  if (Status s = exporter.Apply(MetricsOutputsOf(config)); !s.ok())
+    spdlog::error("{}", s.message());
   server.SetLimits(config.max_connections, config.idle_timeout);
   supervisor.SetChangeListener(
       [&notifier, &supervisor] { notifier.Status(DescribeCounts(supervisor.Counts())); });
@@ -201,6 +214,7 @@ int RunDaemon(const DaemonOptions& options) {
   reloader.Refuse();
   supervisor.Shutdown();
   reloader.Close();
+  exporter.Stop();  // the file's last write, with every job stopped
   server.Shutdown();
   clock_watch.Stop();
   RunGroups::Get().StopKeeper();
