@@ -12,7 +12,7 @@ FROM debian:12 AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ cmake ninja-build pkg-config libcli11-dev libspdlog-dev nlohmann-json3-dev libsystemd-dev \
-      libhowardhinnant-date-dev \
+      libhowardhinnant-date-dev prometheus-cpp-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -33,13 +33,14 @@ RUN cmake -S . -B /build -G Ninja -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=Release
 FROM debian:12-slim
 # What the binaries load beyond libc, libstdc++ and libgcc (in the base already): libspdlog1.10
 # with its libfmt9, libsystemd0 for sd_notify (a no-op without NOTIFY_SOCKET), and libdate-tz3
-# with tzdata (not in the slim base) for the time zones of calendar schedules. thrctl needs
+# with tzdata (not in the slim base) for the time zones of calendar schedules,
+# libprometheus-cpp-pull1.0 (with its core and libcivetweb1) for the metrics. thrctl needs
 # nothing more. scripts/image-smoke runs ldd on both. `apt-get clean`: Docker Hub's Debian images
 # have an apt hook (docker-clean) that deletes the .debs and apt's ~75 MB of caches; an image made
 # with mmdebstrap (../shared/notes/container-build.md) has none, and there this saves the 75 MB.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libspdlog1.10 libfmt9 libsystemd0 libdate-tz3 tzdata \
+      libspdlog1.10 libfmt9 libsystemd0 libdate-tz3 tzdata libprometheus-cpp-pull1.0 \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/*
 # A fixed uid/gid (10001) rather than the next free system id: a host directory mounted as the

@@ -82,7 +82,7 @@ _thrctl() {
     if [[ $cur == -* ]]; then
       words=$global
     else
-      words="status show pause resume stop kill start restart run logs events wait reload ping"
+      words="status show pause resume stop kill start restart run logs events wait reload metrics ping"
     fi
   elif [[ $cur == -* ]]; then
     case $cmd in
@@ -102,7 +102,7 @@ _thrctl() {
       logs)
         ((${#given[@]} == 0)) || return 0  # one job only
         ;;
-      *) return 0 ;;  # reload, ping, or an unknown command: no arguments
+      *) return 0 ;;  # reload, metrics, ping, or an unknown command: no arguments
     esac
     # Every job, less those already on the line.
     local name g

@@ -140,6 +140,8 @@ int main(int argc, char** argv) {
   app.add_subcommand("reload",
                      "re-read the config and its drop-ins; exit 1, nothing changed, if invalid")
       ->footer(Footer({"thrctl reload"}));
+  app.add_subcommand("metrics", "print thrd's metrics in the Prometheus text format")
+      ->footer(Footer({"thrctl metrics | promtool check metrics"}));
   app.add_subcommand("ping", "exit 0 when thrd answers")
       ->footer(Footer({"thrctl ping >/dev/null && echo up"}));
 

@@ -17,7 +17,7 @@
 
 namespace thr {
 
-// Who may run a command. kRead looks (status, show, logs, events, wait, ping); kControl
+// Who may run a command. kRead looks (status, show, logs, events, wait, metrics, ping); kControl
 // changes jobs or the daemon (pause, resume, stop, kill, start, restart, reload). Control
 // implies read.
 enum class Access { kRead, kControl };

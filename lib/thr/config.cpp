@@ -114,7 +114,7 @@ Status ParseTopKeys(const json& root, Config* config) {
       config->include.push_back(pattern.get<std::string>());
     }
   }
-  return Status::Ok();
+  return config_internal::ParseMetricsKeys(root, config);
 }
 
 }  // namespace

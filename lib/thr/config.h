@@ -106,6 +106,10 @@ struct Config {
   std::vector<std::string> include;  // drop-in glob patterns, as written
   Allow allow;                       // main file only
   std::vector<JobSpec> jobs;         // the main file's, then each drop-in's, in order
+  // Metrics (lib/thr/metrics_export.h); empty: off. `thrctl metrics` works either way.
+  std::string metrics_listen;  // "127.0.0.1:9464": serve /metrics over HTTP
+  std::string metrics_file;    // absolute path, replaced whole every metrics_every
+  Duration metrics_every{15'000};
 };
 
 inline constexpr Duration kMinEvery{10};
@@ -114,6 +118,7 @@ inline constexpr size_t kMaxNameLength = 64;
 inline constexpr size_t kMaxLogLines = 1'000'000;
 inline constexpr size_t kMaxMaxConnections = 65536;
 inline constexpr Duration kMinIdleTimeout{1000};
+inline constexpr Duration kMinMetricsEvery{1000};
 
 // Reads and validates `path`. Errors name the file and line:column (syntax) or the job and
 // key (meaning), in one line: `config /etc/thrd.json: job "sync": key "every": ...`.

@@ -16,8 +16,8 @@ namespace thr::config_internal {
 
 // The keys of the main file. A drop-in holds only "jobs".
 inline constexpr std::string_view kTopKeys[] = {
-    "socket",       "socket_mode", "socket_group", "max_connections",
-    "idle_timeout", "include",     "jobs",         "allow"};
+    "socket", "socket_mode", "socket_group",   "max_connections", "idle_timeout", "include",
+    "jobs",   "allow",       "metrics_listen", "metrics_file",    "metrics_every"};
 
 // Job name -> the file that defined it, to keep names unique across the main file and its
 // drop-ins.
@@ -46,6 +46,10 @@ Status ParseOctal(const nlohmann::json& v, std::string_view example, unsigned ma
 // The `allow` key (its whole value) into `out`, users and groups resolved to ids. Errors name
 // the key: `key "allow.control.users[0]": unknown user "bob"`. Defined in config_allow.cpp.
 Status ParseAllow(const nlohmann::json& v, Allow* out);
+
+// metrics_listen, metrics_file and metrics_every into `config`. Errors name the key. Defined in
+// config_metrics.cpp.
+Status ParseMetricsKeys(const nlohmann::json& root, Config* config);
 
 // `unknown key "jbos" (did you mean "jobs"?)`, suggesting the closest of `names`, if close.
 std::string UnknownKey(std::string_view key, std::span<const std::string_view> names);

@@ -158,6 +158,9 @@ void PrintReply(const std::string& command, const nlohmann::json& reply,
     }
   } else if (command == "reload") {
     if (ReplyStatus(reply).ok()) PrintReload(reply, out, err);
+  } else if (command == "metrics") {
+    // The exposition text as is, so that it pipes into promtool or a file.
+    if (ReplyStatus(reply).ok()) std::fputs(Text(reply, "text", "").c_str(), out);
   } else if (command == "ping") {
     std::fprintf(out, "thrd %s is up (pid %s)\n", Cell(Member(reply, "version")).c_str(),
                  Cell(Member(reply, "pid")).c_str());

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "thr/access.h"
+#include "thr/metrics.h"
 #include "thr/protocol.h"
 
 namespace thr {
@@ -16,15 +17,26 @@ nlohmann::json Dispatch(Supervisor& sup, std::string_view line) {
 }
 
 nlohmann::json Dispatch(CommandContext& ctx, std::string_view line) {
+  // Requests by command and result code, for thrd_requests_total; "" when none was named.
+  auto count = [&ctx](std::string_view command, const Status& s) {
+    if (ctx.metrics != nullptr) ctx.metrics->CountRequest(command, s.code_name());
+  };
   Request req;
-  if (Status s = DecodeRequest(line, &req); !s.ok()) return ErrorReply(s);
+  if (Status s = DecodeRequest(line, &req); !s.ok()) {
+    count("", s);
+    return ErrorReply(s);
+  }
   nlohmann::json id = req.body.contains("id") ? req.body["id"] : nlohmann::json();
   auto with_id = [&id](nlohmann::json reply) {
     if (!id.is_null()) reply["id"] = id;
     return reply;
   };
   const CommandDef* def = FindCommand(req.cmd);
-  if (def == nullptr) return with_id(ErrorReply(Status::UnknownCommand(req.cmd)));
+  if (def == nullptr) {
+    Status unknown = Status::UnknownCommand(req.cmd);
+    count("", unknown);  // not the name: a client must not mint label values
+    return with_id(ErrorReply(unknown));
+  }
   spdlog::debug("dispatch {}", def->name);
   // The access check: here, once, before any handler runs.
   const Peer peer = ctx.peer ? *ctx.peer : SelfPeer();
@@ -33,6 +45,7 @@ nlohmann::json Dispatch(CommandContext& ctx, std::string_view line) {
   if (!policy->Decide(peer, def->access)) {
     Status refusal = policy->Refusal(peer, def->name, def->access);
     Audit(peer, def->name, def->access, req.body, refusal, ++ctx.refusals <= kLoudRefusals);
+    count(def->name, refusal);
     if (ctx.refusals == kLoudRefusals) {
       spdlog::warn(
           "audit: uid={} pid={}: {} requests refused on one connection; its further "
@@ -54,6 +67,7 @@ nlohmann::json Dispatch(CommandContext& ctx, std::string_view line) {
     reply = ErrorReply(s);
   }
   Audit(peer, def->name, def->access, req.body, s);
+  count(def->name, s);
   return with_id(std::move(reply));
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "thr/access.h"
+#include "thr/metrics_export.h"
 #include "thr/notify.h"
 #include "thr/server.h"
 
@@ -79,6 +80,13 @@ Status Reloader::Reload(ReloadOutcome* outcome) {
     spdlog::warn("reload: {}", note);
     outcome->notes.push_back(note);
     next.socket = current_.socket;  // not in force until a restart: note it again next time
+  }
+  // The metrics keys apply at once; a listener that could not bind is tried again.
+  if (metrics_ != nullptr) {
+    if (Status m = metrics_->Apply(MetricsOutputsOf(next)); !m.ok()) {
+      spdlog::error("reload: {}", m.message());
+      outcome->notes.push_back(m.message());
+    }
   }
   outcome->report = sup_.Reload(next.jobs);
   current_ = std::move(next);

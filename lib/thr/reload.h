@@ -18,6 +18,7 @@
 
 namespace thr {
 
+class MetricsExporter;
 class Notifier;
 class Server;
 
@@ -38,6 +39,8 @@ class Reloader {
   Reloader(const Reloader&) = delete;
   Reloader& operator=(const Reloader&) = delete;
 
+  // Before the first reload: where the metrics keys go (nullptr: nowhere).
+  void SetMetricsExporter(MetricsExporter* exporter) { metrics_ = exporter; }
   // One reload at a time. An invalid config is refused with its message (InvalidConfig) and
   // nothing changes.
   Status Reload(ReloadOutcome* outcome);
@@ -60,6 +63,7 @@ class Reloader {
   Supervisor& sup_;
   Server& server_;
   const Notifier& notifier_;
+  MetricsExporter* metrics_ = nullptr;
 
   std::mutex run_mu_;  // held for a whole reload
   Config current_;     // guarded by run_mu_: the settings in force

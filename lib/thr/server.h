@@ -61,6 +61,8 @@ class Server {
   }
   // Before Serve(): lets `reload` through.
   void SetReloader(Reloader* reloader) { ctx_.reloader = reloader; }
+  // Before Serve(): lets `metrics` through and counts every request.
+  void SetMetrics(Metrics* metrics) { ctx_.metrics = metrics; }
   // The config's max_connections and idle_timeout (docs/protocol.md "Limits"). Any time, from
   // any thread: a lower cap refuses only new connections; a new idle timeout applies to a
   // waiting connection within kIdleRecheck.

@@ -320,6 +320,16 @@ check_bad "unknown socket_group" "$TMPD/inc/bad-group.json" 'socket_group' 'thr-
 write_config "$TMPD/inc/bad-mode.json" '{ "socket_mode": 660, "jobs": [] }'
 check_bad "socket_mode a number" "$TMPD/inc/bad-mode.json" 'socket_mode' 'octal'
 
+write_config "$TMPD/inc/bad-listen.json" '{ "metrics_listen": "localhost:9464", "jobs": [] }'
+check_bad "metrics_listen a host name" "$TMPD/inc/bad-listen.json" 'metrics_listen' 'ADDRESS:PORT' 'localhost:9464'
+write_config "$TMPD/inc/bad-mfile.json" "{ \"metrics_file\": \"$TMPD/nodir/thrd.prom\", \"jobs\": [] }"
+check_bad "metrics_file in a missing directory" "$TMPD/inc/bad-mfile.json" 'metrics_file' "$TMPD/nodir"
+write_config "$TMPD/inc/bad-mevery.json" '{ "metrics_every": "100ms", "jobs": [] }'
+check_bad "metrics_every below 1s" "$TMPD/inc/bad-mevery.json" 'metrics_every' 'minimum of 1s'
+write_config "$TMPD/inc/metrics.json" "{ \"metrics_listen\": \"[::1]:9464\",
+  \"metrics_file\": \"$TMPD/thrd.prom\", \"metrics_every\": \"30s\", \"jobs\": [] }"
+good "the three metrics keys" "$TMPD/inc/metrics.json"
+
 log "-- thrd (not --check) on an invalid config: 78, no socket"
 printf '{ "jobs": [ { "name": "alpha", "task": "timestamp", "every": "5x" } ] }\n' >"$TMPD/invalid.json"
 "$THRD" -c "$TMPD/invalid.json" -s "$TMPD/never.sock" --state-dir "$TMPD/state" \

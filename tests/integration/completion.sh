@@ -66,6 +66,8 @@ complete_line -s "$SOCK" pause --all ""
 expect_eq "no names after --all" "" "$GOT"
 complete_line -s "$SOCK" ping ""
 expect_eq "ping takes no argument" "" "$GOT"
+complete_line -s "$SOCK" metrics ""
+expect_eq "metrics takes no argument" "" "$GOT"
 complete_line pause ""
 expect_eq "no names without -s ($THRD_SOCKET: no daemon)" "" "$GOT"
 t0=$(now_ms)
@@ -85,7 +87,7 @@ complete_line re
 expect_eq "thrctl re<TAB>" "reload restart resume" "$GOT"
 complete_line ""
 expect_eq "thrctl <TAB>: every command" \
-  "events kill logs pause ping reload restart resume run show start status stop wait" "$GOT"
+  "events kill logs metrics pause ping reload restart resume run show start status stop wait" "$GOT"
 complete_line --
 expect_eq "thrctl --<TAB>: global options" "--help --json --socket --timeout --version" "$GOT"
 complete_line -s "$SOCK" logs alpha -

@@ -97,6 +97,7 @@ json_case wait failure 1 wait tick --state paused --for 200ms
 expect_contains "wait out of time: code" '"code":"timeout"' "$CTL_OUT"
 json_case wait failure 1 wait tick nope --state running --for 5s
 json_case ping success 0 ping
+json_case metrics success 0 metrics
 
 # reload on the embedded default config: the other success shape ({"ok":true,"message":...}).
 start_thrd -s "$TMPD/embedded.sock" --state-dir "$TMPD/state2"
@@ -241,7 +242,7 @@ for row in open(cases_path):
     for x in sorted(set(extras)):
         print(f"  note  {label}: field {x} is not in the schema")
 
-# Every command of the schema was run with every outcome it has (ping has no failure reply).
+# Every command of the schema was run with every outcome it has (ping and metrics have no failure reply).
 for cmd, shapes in schema["commands"].items():
     for outcome in shapes:
         if (cmd, outcome) not in seen:

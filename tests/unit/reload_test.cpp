@@ -6,16 +6,21 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test_util.h"
 #include "thr/client.h"
+#include "thr/metrics.h"
+#include "thr/metrics_export.h"
 #include "thr/notify.h"
 #include "thr/server.h"
 #include "thr/supervisor.h"
@@ -317,6 +322,29 @@ TEST_CASE("Reload: max_connections and idle_timeout apply at once") {
   // The held ones are still served.
   REQUIRE(held[0]->Call({{"cmd", "ping"}}, kClientTimeout, &reply).ok());
   CHECK(reply["ok"] == true);
+}
+
+TEST_CASE("Reload: the metrics keys apply at once") {
+  ReloadHarness h;
+  const std::string jobs = R"("jobs": [{"name": "a", "task": "timestamp", "every": "10s"}])";
+  h.Begin("{" + jobs + "}");
+  Metrics metrics([&h](MetricsSnapshot* snap) { (void)h.sup.Snapshot({}, &snap->jobs); });
+  MetricsExporter exporter(metrics);
+  h.reloader->SetMetricsExporter(&exporter);
+  const std::string file = h.dir.File("thrd.prom");
+  WriteFile(h.config_path,
+            R"({"metrics_file": ")" + file + R"(", "metrics_every": "1h", )" + jobs + "}");
+  ReloadOutcome outcome;
+  REQUIRE(h.reloader->Reload(&outcome).ok());
+  CHECK(outcome.notes.empty());
+  // Written now by the writer thread, not an hour from now.
+  const auto deadline = std::chrono::steady_clock::now() + test::Scaled(Duration(10'000));
+  while (!std::filesystem::exists(file) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // a file has no event to wait on
+  }
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(text.find("thrd_job_state{job=\"a\",state=\"running\"} 1\n") != std::string::npos);
 }
 
 TEST_CASE("Reload: RequestReload (SIGHUP) applies an edit on the reloader's thread") {

@@ -16,12 +16,15 @@ namespace thr {
 
 class Supervisor;
 class Reloader;
+class Metrics;
 
 // What a handler may reach. Owned by the daemon; outlives every connection.
 struct CommandContext {
   explicit CommandContext(Supervisor& sup) : supervisor(sup) {}
   Supervisor& supervisor;
   Reloader* reloader = nullptr;  // nullptr: reload is refused (unit tests)
+  // nullptr: `metrics` is refused and requests are not counted (unit tests).
+  Metrics* metrics = nullptr;
   // True once the client of this request has hung up: a long wait gives up then. Set per
   // connection by the server; empty means "never".
   std::function<bool()> client_gone;
