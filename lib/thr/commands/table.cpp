@@ -5,13 +5,13 @@ namespace thr {
 
 extern const CommandDef kStatusCommand, kPauseCommand, kResumeCommand, kStopCommand, kKillCommand,
     kStartCommand, kRestartCommand, kLogsCommand, kReloadCommand, kWaitCommand, kPingCommand,
-    kShowCommand, kEventsCommand, kRunCommand;
+    kShowCommand, kEventsCommand, kRunCommand, kHistoryCommand;
 
 namespace {
 const CommandDef* const kCommands[] = {
     &kStatusCommand, &kPauseCommand,   &kResumeCommand, &kStopCommand,   &kKillCommand,
     &kStartCommand,  &kRestartCommand, &kRunCommand,    &kLogsCommand,   &kReloadCommand,
-    &kWaitCommand,   &kPingCommand,    &kShowCommand,   &kEventsCommand,
+    &kWaitCommand,   &kPingCommand,    &kShowCommand,   &kEventsCommand, &kHistoryCommand,
 };
 }  // namespace
 

@@ -15,7 +15,7 @@ namespace {
 
 TEST_CASE("Commands: FindCommand finds every command by its wire name") {
   for (const std::string name : {"status", "show", "pause", "resume", "stop", "kill", "start",
-                                 "restart", "run", "logs", "ping"}) {
+                                 "restart", "run", "logs", "ping", "history"}) {
     CAPTURE(name);
     const CommandDef* def = FindCommand(name);
     REQUIRE(def != nullptr);
@@ -32,7 +32,7 @@ const std::pair<std::string_view, Access> kAccessClasses[] = {
     {"events", Access::kRead},    {"wait", Access::kRead},      {"ping", Access::kRead},
     {"pause", Access::kControl},  {"resume", Access::kControl}, {"stop", Access::kControl},
     {"kill", Access::kControl},   {"start", Access::kControl},  {"restart", Access::kControl},
-    {"reload", Access::kControl}, {"run", Access::kControl},
+    {"reload", Access::kControl}, {"run", Access::kControl},    {"history", Access::kRead},
 };
 
 TEST_CASE("Commands: every command has the access class the docs give it") {
