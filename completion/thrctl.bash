@@ -82,14 +82,14 @@ _thrctl() {
     if [[ $cur == -* ]]; then
       words=$global
     else
-      words="status show pause resume stop kill start restart run logs events wait reload metrics ping"
+      words="status show pause resume stop kill start restart run logs history events wait reload metrics ping"
     fi
   elif [[ $cur == -* ]]; then
     case $cmd in
       pause) words="--all --freeze" ;;
       resume | stop | kill | start | restart) words="--all" ;;
       logs) words="-n --lines -f --follow" ;;
-      show) words="-n --lines" ;;
+      show | history) words="-n --lines" ;;
       status) words="-w --watch --interval" ;;
       wait) words="--state --for" ;;
     esac
@@ -99,7 +99,7 @@ _thrctl() {
       status | show | pause | resume | stop | kill | start | restart | run | wait | events)
         ((all)) && return 0  # --all excludes names
         ;;
-      logs)
+      logs | history)
         ((${#given[@]} == 0)) || return 0  # one job only
         ;;
       *) return 0 ;;  # reload, metrics, ping, or an unknown command: no arguments

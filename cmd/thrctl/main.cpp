@@ -123,6 +123,14 @@ int main(int argc, char** argv) {
   logs->add_option("-n,--lines", options.lines, "only the last N lines")
       ->check(CLI::NonNegativeNumber);
   logs->footer(Footer({"thrctl logs sync -n 20", "thrctl logs -f tick"}));
+  CLI::App* history = app.add_subcommand(
+      "history", "print a job's last runs, oldest first: start, duration, result, exit or reason");
+  history->add_option("JOB", options.jobs, "job name")->required()->expected(1);
+  history->add_option("-n,--lines", options.lines, "only the last N runs")
+      ->check(CLI::NonNegativeNumber);
+  history->footer(
+      Footer({"thrctl history sync -n 10",
+              "thrctl --json history sync | jq '[.runs[] | select(.result != \"ok\")]'"}));
   CLI::App* events = app.add_subcommand(
       "events", "stream state changes and run ends as they happen, until thrd stops");
   events->add_option("JOB", options.jobs, "only these jobs (default: every job)");

@@ -49,6 +49,8 @@ struct JobSpec {
   Duration stop_timeout{10'000};
   JobState start = JobState::kRunning;  // kRunning, kPaused or kStopped
   size_t log_lines = 1000;
+  // Completed runs kept for `thrctl history` and the `show` strip (lib/thr/history.h); 0 = none.
+  uint32_t history = 100;
   // Periodic jobs: consecutive failed runs after which the job is `failed`; 0 = never.
   uint32_t max_failures = 0;
   // Services (lib/thr/restart_policy.h).
@@ -116,6 +118,7 @@ inline constexpr Duration kMinEvery{10};
 inline constexpr Duration kMaxStopTimeout{5 * 60'000};
 inline constexpr size_t kMaxNameLength = 64;
 inline constexpr size_t kMaxLogLines = 1'000'000;
+inline constexpr uint32_t kMaxHistory = 10'000;
 inline constexpr size_t kMaxMaxConnections = 65536;
 inline constexpr Duration kMinIdleTimeout{1000};
 inline constexpr Duration kMinMetricsEvery{1000};

@@ -251,6 +251,17 @@ Status ParseLogLines(const json& v, JobSpec* spec) {
   return Status::Ok();
 }
 
+// Runs kept per job; 0 turns the history off. Bounded so that a typo cannot make each entry of
+// 10,000 jobs cost megabytes.
+Status ParseHistory(const json& v, JobSpec* spec) {
+  if (!v.is_number_integer() || v.get<int64_t>() < 0 ||
+      v.get<int64_t>() > static_cast<int64_t>(kMaxHistory)) {
+    return Status::InvalidConfig("expected an integer from 0 to " + std::to_string(kMaxHistory));
+  }
+  spec->history = static_cast<uint32_t>(v.get<int64_t>());
+  return Status::Ok();
+}
+
 Status ParseUser(const json& v, JobSpec* spec) { return NameOrId(v, &spec->user); }
 
 Status ParseGroup(const json& v, JobSpec* spec) { return NameOrId(v, &spec->group); }
@@ -304,6 +315,7 @@ constexpr JobKey kJobKeys[] = {
     {"stop_timeout", Applies::kAny, ParseStopTimeout},
     {"start", Applies::kAny, ParseStart},
     {"log_lines", Applies::kAny, ParseLogLines},
+    {"history", Applies::kAny, ParseHistory},
     {"user", Applies::kExec, ParseUser},
     {"group", Applies::kExec, ParseGroup},
     {"umask", Applies::kExec, ParseUmask},

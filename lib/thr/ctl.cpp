@@ -9,6 +9,8 @@
 #include "thr/ctl_format.h"
 #include "thr/ctl_watch.h"
 #include "thr/exit_codes.h"
+#include "thr/history_format.h"
+#include "thr/run_strip.h"
 #include "thr/socket_path.h"
 
 namespace thr {
@@ -115,10 +117,10 @@ bool WaitsForJobs(const std::string& command) {
 nlohmann::json BuildRequest(const CtlOptions& options) {
   nlohmann::json request = {{"cmd", options.command}};
   if (options.command == "show" && options.lines) request["lines"] = *options.lines;
-  if (options.command == "logs") {
+  if (options.command == "logs" || options.command == "history") {
     request["job"] = options.jobs.empty() ? "" : options.jobs.front();
     if (options.lines) request["lines"] = *options.lines;
-    if (options.follow) request["follow"] = true;
+    if (options.follow && options.command == "logs") request["follow"] = true;
     return request;
   }
   if (options.all) {
@@ -136,7 +138,7 @@ nlohmann::json BuildRequest(const CtlOptions& options) {
 
 void PrintReply(const std::string& command, const nlohmann::json& reply, std::FILE* out,
                 std::FILE* err) {
-  PrintReply(command, reply, FormatOptions{WallClock::now(), false}, out, err);
+  PrintReply(command, reply, FormatOptions{WallClock::now(), false, false}, out, err);
 }
 
 void PrintReply(const std::string& command, const nlohmann::json& reply,
@@ -145,6 +147,8 @@ void PrintReply(const std::string& command, const nlohmann::json& reply,
     std::fputs(FormatStatus(reply, options).c_str(), out);
   } else if (command == "show") {
     std::fputs(FormatShow(reply, options).c_str(), out);
+  } else if (command == "history") {
+    if (ReplyStatus(reply).ok()) std::fputs(FormatHistory(reply, options).c_str(), out);
   } else if (command == "logs") {
     const nlohmann::json& lines = Member(reply, "lines");
     if (lines.is_array()) {
@@ -255,8 +259,9 @@ int RunCtl(const CtlOptions& options) {
     std::fprintf(stdout, "%s\n", reply.dump().c_str());
     if (!result.ok()) std::fprintf(stderr, "thrctl: %s\n", result.message().c_str());
   } else {
-    FormatOptions format{WallClock::now(),
-                         ColorWanted(isatty(STDOUT_FILENO) == 1, std::getenv("NO_COLOR"))};
+    FormatOptions format{
+        WallClock::now(), ColorWanted(isatty(STDOUT_FILENO) == 1, std::getenv("NO_COLOR")),
+        Utf8Locale(std::getenv("LC_ALL"), std::getenv("LC_CTYPE"), std::getenv("LANG"))};
     PrintReply(options.command, reply, format, stdout, stderr);
     // Control commands name each failed job themselves; others print the one error.
     bool per_job = !Jobs(reply).empty() && options.command != "status" &&

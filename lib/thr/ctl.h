@@ -23,7 +23,7 @@ struct CtlOptions {
   std::vector<std::string> jobs;
   bool all = false;
   bool freeze = false;
-  std::optional<size_t> lines;             // logs -n, show -n
+  std::optional<size_t> lines;             // logs -n, show -n, history -n
   bool follow = false;                     // logs -f
   std::string wait_state;                  // wait --state
   std::optional<Duration> wait_for;        // wait --for

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "thr/duration.h"
+#include "thr/history_format.h"
 #include "thr/iso_time.h"
 
 namespace thr {
@@ -89,16 +90,13 @@ void ShowJob(const nlohmann::json& job, const FormatOptions& options, std::strin
   *out += Shorten(Text(job, "name", "?"), SIZE_MAX) + ": " + Colored(state, options.color) + "\n";
   // Settings under their config key names, each only when it applies to the job.
   const nlohmann::json& settings = Member(job, "settings");
-  for (const char* key : {"task",         "every",          "cron",
-                          "tz",           "jitter",         "catch_up",
-                          "format",       "command",        "cwd",
-                          "env",          "user",           "group",
-                          "umask",        "timeout",        "success_codes",
-                          "stop_signal",  "stop_timeout",   "start",
-                          "log_lines",    "max_failures",   "restart",
-                          "backoff",      "backoff_max",    "healthy_after",
-                          "max_restarts", "restart_window", "on_failure",
-                          "hook_timeout"}) {
+  for (const char* key :
+       {"task",         "every",          "cron",       "tz",          "jitter",
+        "catch_up",     "format",         "command",    "cwd",         "env",
+        "user",         "group",          "umask",      "timeout",     "success_codes",
+        "stop_signal",  "stop_timeout",   "start",      "log_lines",   "history",
+        "max_failures", "restart",        "backoff",    "backoff_max", "healthy_after",
+        "max_restarts", "restart_window", "on_failure", "hook_timeout"}) {
     const nlohmann::json& v = Member(settings, key);
     if (v.is_null()) continue;
     // Defaults that say nothing: no failure limit, the time limit of a hook there is not.
@@ -117,6 +115,9 @@ void ShowJob(const nlohmann::json& job, const FormatOptions& options, std::strin
   Field(out, "runs",
         Cell(Member(job, "runs")) + " (" + Cell(Member(job, "failures")) + " failed, " +
             Cell(Member(job, "missed")) + " missed)");
+  // Outcomes and durations of the last runs (a thrd without run history sends none).
+  if (Member(job, "recent_runs").is_array())
+    Field(out, "recent runs", RecentRunsLine(Member(job, "recent_runs"), options.utf8));
   Field(out, "last error", Shorten(Cell(Member(job, "last_error")), SIZE_MAX));
   const nlohmann::json& streak = Member(job, "failure_streak");
   if (streak.is_number_integer() && streak.get<int64_t>() > 0)

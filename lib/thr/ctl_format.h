@@ -15,6 +15,7 @@ using WallClock = std::chrono::system_clock;
 struct FormatOptions {
   WallClock::time_point now;  // what relative times ("3s ago") are relative to
   bool color = false;         // ANSI colours for states
+  bool utf8 = false;          // the terminal takes UTF-8 (run_strip.h): else ASCII marks
 };
 
 // True when output should be coloured: `is_tty` and `no_color` (the value of $NO_COLOR, or

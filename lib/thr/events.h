@@ -31,10 +31,12 @@ struct Event {
   JobState from = JobState::kStopped, to = JobState::kStopped;  // kState
   bool ok = true;                                               // kRun
   int64_t duration_ms = 0;                                      // kRun
-  std::string error;                                            // kRun, when !ok
+  std::string error;                                            // kRun: !ok, or interrupted
   WallTime started{};                                           // kRun
   std::optional<int> exit_status;                               // kRun: when the command exited
   std::optional<int64_t> lateness_us;  // kRun: start minus due; none for a service or `run`
+  bool interrupted = false;            // kRun: ended by stop, kill or restart; ok is true
+  uint64_t missed = 0;                 // kRun: slots skipped since the job's previous run
 };
 
 class EventBus {

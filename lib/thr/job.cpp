@@ -103,6 +103,7 @@ void Job::InheritHistory(const Job& older) {
   runs_ = older.runs_;
   failures_ = older.failures_;
   missed_ = older.missed_;
+  missed_reported_ = older.missed_;  // a fresh grid: nothing missed yet on it
   last_run_ = older.last_run_;
   last_error_ = older.last_error_;
   caught_up_ = true;  // a reload is not a restart of thrd: no catch-up run for it
@@ -311,7 +312,11 @@ Job::RunEnd Job::RunTask(std::unique_lock<std::mutex>& lock, Worker* w,
     e.job = spec_.name;
     e.type = Event::Type::kRun;
     e.ok = result.ok && end.fatal.empty();
-    e.error = end.fatal.empty() ? (result.ok ? "" : result.reason) : end.fatal;
+    e.interrupted = e.ok && result.interrupted;
+    e.error = end.fatal.empty() ? (result.ok && !e.interrupted ? "" : result.reason) : end.fatal;
+    // Slots missed since the previous run: those its overlap (or a `run`'s) passed over.
+    e.missed = missed_ - missed_reported_;
+    missed_reported_ = missed_;
     e.duration_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(e.time - end.started).count();
     e.started = end.started;

@@ -183,6 +183,7 @@ class Job {
   uint64_t runs_ = 0;                        // guarded by mu_
   uint64_t failures_ = 0;                    // guarded by mu_
   uint64_t missed_ = 0;                      // guarded by mu_
+  uint64_t missed_reported_ = 0;             // guarded by mu_: missed_ at the last run event
   std::optional<WallTime> last_run_;         // guarded by mu_
   std::optional<SteadyTime> next_due_;       // guarded by mu_; set while waiting for a slot
   std::optional<WallTime> next_wall_;        // guarded by mu_: a calendar job's next_due_

@@ -24,7 +24,10 @@ Supervisor::Supervisor(const Clock& clock, OutputEcho* echo, DecisionFile decisi
     : clock_(clock),
       echo_(echo),
       decision_file_(std::move(decisions)),
-      stamps_(decision_file_.dir()) {}
+      stamps_(decision_file_.dir()) {
+  // Before any job exists: the bus reads its observers without a lock once jobs publish.
+  events_.AddObserver([this](const Event& e) { history_.Record(e); });
+}
 
 Supervisor::~Supervisor() { Shutdown(); }
 
@@ -90,6 +93,8 @@ void Supervisor::Start(const Config& config) {
 }
 
 std::shared_ptr<Job> Supervisor::MakeJob(const JobSpec& spec) {
+  // A changed job keeps its runs under its name; its capacity follows the new spec.
+  history_.Configure(spec.name, spec.history);
   auto job = std::make_shared<Job>(spec, clock_, echo_);
   job->Observe(&watch_, &events_);
   job->UseStamps(&stamps_);
@@ -258,6 +263,8 @@ ReloadReport Supervisor::Reload(const std::vector<JobSpec>& specs) {
     }
     // After the swap: a follower woken here finds the replacement (or nothing) by name.
     for (const auto& job : ending) job->CloseLog();
+    // Their threads have ended (phase 2): no run of theirs is recorded after this.
+    for (const std::string& name : report.removed) history_.Drop(name);
   }
   watch_.Bump();  // removed jobs: a `wait` on one of them must see it gone
   NotifyChange();

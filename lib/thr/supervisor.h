@@ -15,6 +15,7 @@
 #include "thr/config.h"
 #include "thr/decisions.h"
 #include "thr/events.h"
+#include "thr/history.h"
 #include "thr/job.h"
 #include "thr/run_stamp.h"
 #include "thr/state_watch.h"
@@ -85,6 +86,8 @@ class Supervisor {
   StateWatch& watch() { return watch_; }
   // State changes and run ends of every job; closed at shutdown.
   EventBus& events() { return events_; }
+  // The last runs of every job (its `history` setting), by name.
+  const RunHistory& history() const { return history_; }
 
   // Called (outside every lock) after a command that changed some job's state, and after every
   // reload.
@@ -118,6 +121,7 @@ class Supervisor {
   const DecisionFile decision_file_;
   const RunStamps stamps_;  // in the decisions' state dir
   StateWatch watch_;
+  RunHistory history_;  // before events_: its observer points here
   EventBus events_;
   std::mutex listener_mu_;
   std::function<void()> listener_;  // guarded by listener_mu_

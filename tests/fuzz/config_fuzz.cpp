@@ -64,6 +64,7 @@ void CheckConfig(const thr::Config& c, std::string_view input) {
     }
     Check(job.stop_timeout <= thr::kMaxStopTimeout, "stop_timeout above the maximum", input);
     Check(job.log_lines <= thr::kMaxLogLines, "log_lines above the maximum", input);
+    Check(job.history <= thr::kMaxHistory, "history above the maximum", input);
     Check(job.task != thr::TaskKind::kExec || !job.argv.empty() || !job.shell.empty(),
           "exec job without a command", input);
   }

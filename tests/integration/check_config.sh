@@ -227,6 +227,15 @@ EOF
 bad "timeout on a service" 'job "web"' 'timeout' <<'EOF'
 { "jobs": [ { "name": "web", "task": "exec", "command": "srv", "timeout": "5s" } ] }
 EOF
+bad "history negative" 'job "p"' 'history' 'from 0 to 10000' <<'EOF'
+{ "jobs": [ { "name": "p", "task": "timestamp", "every": "1s", "history": -1 } ] }
+EOF
+bad "history above 10000" 'job "p"' 'history' 'from 0 to 10000' <<'EOF'
+{ "jobs": [ { "name": "p", "task": "timestamp", "every": "1s", "history": 10001 } ] }
+EOF
+bad "history a string" 'job "web"' 'history' 'from 0 to 10000' <<'EOF'
+{ "jobs": [ { "name": "web", "task": "exec", "command": "srv", "history": "100" } ] }
+EOF
 check_bad "missing file" "$TMPD/no/such/config.json"
 check_bad "a directory" "$TMPD"
 log "  ($N broken configs written, plus missing file and directory)"
@@ -261,12 +270,13 @@ write_config "$TMPD/full.json" '// comments are allowed
     { "name": "d4", "task": "timestamp", "every": "2d", "start": "stopped" },
     { "name": "d5", "task": "timestamp", "every": 2 },
     { "name": "d6", "task": "timestamp", "every": "0.25" },
-    { "name": "d7", "task": "timestamp", "every": "10ms", "stop_timeout": "1s" },
+    { "name": "d7", "task": "timestamp", "every": "10ms", "stop_timeout": "1s", "history": 0 },
     { "name": "A-Za-z0_9.name", "task": "timestamp", "every": 0.5 },
     { "name": "'"$(printf 'n%.0s' {1..64})"'", "task": "timestamp", "every": "1s" },
     { "name": "e1", "task": "exec", "command": ["rsync", "-a", "/src/", "/dst/"], "every": "5m",
       "timeout": "2m", "stop_timeout": "10s", "start": "paused", "cwd": "/", "env": { "A": "b" } },
-    { "name": "e2", "task": "exec", "command": "echo hello | tr a-z A-Z", "every": "1s" }
+    { "name": "e2", "task": "exec", "command": "echo hello | tr a-z A-Z", "every": "1s",
+      "history": 10000 }
   ]
 }'
 good "every key and duration form, 64-character name" "$TMPD/full.json"

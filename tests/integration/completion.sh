@@ -8,7 +8,7 @@
 #    without it, since $THRD_SOCKET names no daemon here), and a dead socket offers nothing
 #    rather than hanging;
 #  - `thrctl pa<TAB>` -> pause, `thrctl logs -<TAB>` -> -n, `pause --f<TAB>` -> --freeze,
-#    global options, `logs` takes one job only, `ping` none.
+#    global options, `logs` and `history` take one job only, `ping` none.
 # It runs without the bash-completion package (the script needs none of its helpers).
 . "$(dirname "$0")/lib.sh"
 setup completion
@@ -62,6 +62,12 @@ complete_line -s "$SOCK" logs ""
 expect_eq "logs <TAB>" "alpha beta" "$GOT"
 complete_line -s "$SOCK" logs alpha ""
 expect_eq "logs takes one job only" "" "$GOT"
+complete_line -s "$SOCK" history ""
+expect_eq "history <TAB>" "alpha beta" "$GOT"
+complete_line -s "$SOCK" history alpha ""
+expect_eq "history takes one job only" "" "$GOT"
+complete_line -s "$SOCK" history alpha -
+expect_contains "thrctl history alpha -<TAB> offers -n" "-n " "$GOT "
 complete_line -s "$SOCK" pause --all ""
 expect_eq "no names after --all" "" "$GOT"
 complete_line -s "$SOCK" ping ""
@@ -87,7 +93,7 @@ complete_line re
 expect_eq "thrctl re<TAB>" "reload restart resume" "$GOT"
 complete_line ""
 expect_eq "thrctl <TAB>: every command" \
-  "events kill logs metrics pause ping reload restart resume run show start status stop wait" "$GOT"
+  "events history kill logs metrics pause ping reload restart resume run show start status stop wait" "$GOT"
 complete_line --
 expect_eq "thrctl --<TAB>: global options" "--help --json --socket --timeout --version" "$GOT"
 complete_line -s "$SOCK" logs alpha -

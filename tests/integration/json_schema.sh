@@ -80,6 +80,10 @@ json_case pause success 0 pause --all
 json_case resume success 0 resume --all
 json_case logs success 0 logs tick -n 2
 json_case logs failure 1 logs nope
+json_case history success 0 history bad      # failed runs: exit_status and reason set
+json_case history success 0 history tick -n 2
+json_case history success 0 history off      # no runs: []
+json_case history failure 1 history nope
 json_case run success 0 run shell
 json_case run failure 1 run shell nope
 

@@ -15,7 +15,7 @@ setup man_pages
 
 : "${THRD_BUILD_DIR:?THRD_BUILD_DIR must name the build dir (tests/integration/CMakeLists.txt sets it)}"
 log "-- --help of each command shows an example"
-for cmd in status pause resume stop kill start restart logs reload ping; do
+for cmd in status pause resume stop kill start restart logs history reload ping; do
   out=$("$THRCTL" "$cmd" --help)
   expect_match "thrctl $cmd --help: Examples: then \$ thrctl $cmd" \
     $'\nExamples:\n  \\$ thrctl ([^\n]* )?'"$cmd" "$out"
@@ -90,7 +90,7 @@ check_page() {
 }
 
 check_page "$THRCTL_MAN" "thrctl - control a running thrd" status pause resume stop kill start \
-  restart logs reload ping --all --freeze --watch --json --timeout --socket THRD_SOCKET "thrd(8)" \
+  restart logs history reload ping --all --freeze --watch --json --timeout --socket THRD_SOCKET "thrd(8)" \
   "$ thrctl status" "thrd $("$THRCTL" --version | cut -d' ' -f2)"
 check_page "$THRD_MAN" "thrd - job supervisor daemon" --config --socket --state-dir --check \
   --log-level --log-format SIGHUP SIGTERM 78 "thrctl(1)" "$ thrd -c"

@@ -836,3 +836,28 @@ TEST_CASE("Config: calendar keys") {
 
 }  // namespace
 }  // namespace thr
+
+namespace thr {
+namespace {
+
+TEST_CASE("Config: history is a count of runs from 0 to 10000, default 100, on every job") {
+  const std::string tick = R"("name": "x", "task": "timestamp", "every": "1s")";
+  CHECK(ParseOk(OneJob(tick)).jobs.at(0).history == 100);
+  CHECK(ParseOk(OneJob(tick + R"(, "history": 0)")).jobs.at(0).history == 0);
+  CHECK(ParseOk(OneJob(tick + R"(, "history": 10000)")).jobs.at(0).history == 10000);
+  CHECK(ParseOk(OneJob(R"("name": "s", "task": "exec", "command": "y", "history": 5)"))
+            .jobs.at(0)
+            .history == 5);
+  for (const char* bad : {"-1", "10001", "1.5", "\"100\"", "true", "null"}) {
+    CAPTURE(bad);
+    Contains(ParseFails(OneJob(tick + R"(, "history": )" + bad)),
+             "job \"x\": key \"history\": expected an integer from 0 to 10000");
+  }
+  SUBCASE("a changed history is a changed job (reload compares specs)") {
+    CHECK_FALSE(ParseOk(OneJob(tick)).jobs.at(0) ==
+                ParseOk(OneJob(tick + R"(, "history": 5)")).jobs.at(0));
+  }
+}
+
+}  // namespace
+}  // namespace thr

@@ -12,7 +12,7 @@ namespace thr {
 namespace {
 
 const WallClock::time_point kNow = *ParseIsoUtc("2026-11-26T07:30:00.000Z");
-const FormatOptions kPlain{kNow, false};
+const FormatOptions kPlain{kNow, false, false};
 
 nlohmann::json Job(const std::string& name, const std::string& task, const std::string& state) {
   return {{"name", name},

@@ -78,6 +78,14 @@ TEST_CASE("Ctl: BuildRequest gives each command's request shape") {
     options.lines = 3;
     CHECK(BuildRequest(options) == nlohmann::json{{"cmd", "show"}, {"jobs", {"a"}}, {"lines", 3}});
   }
+  SUBCASE("history with and without -n: one job, as logs") {
+    CHECK(BuildRequest(Command("history", {"alt"})) ==
+          nlohmann::json{{"cmd", "history"}, {"job", "alt"}});
+    CtlOptions options = Command("history", {"alt"});
+    options.lines = 4;
+    CHECK(BuildRequest(options) ==
+          nlohmann::json{{"cmd", "history"}, {"job", "alt"}, {"lines", 4}});
+  }
   SUBCASE("ping") { CHECK(BuildRequest(Command("ping")) == nlohmann::json{{"cmd", "ping"}}); }
 }
 
@@ -108,7 +116,7 @@ TEST_CASE("Ctl: status and show replies print through ctl_format on the given cl
                              {"last_error", nullptr}}}}};
   for (bool color : {false, true}) {
     CAPTURE(color);
-    FormatOptions options{now, color};
+    FormatOptions options{now, color, false};
     test::TmpFile out, err;
     PrintReply("status", reply, options, out.get(), err.get());
     CHECK(out.Contents() == FormatStatus(reply, options));
@@ -164,6 +172,21 @@ TEST_CASE("Ctl: logs and ping replies print for people") {
     PrintReply("logs", {{"ok", true}, {"job", "tick"}, {"lines", {"1", "2", "3"}}}, out.get(),
                err.get());
     CHECK(out.Contents() == "1\n2\n3\n");
+  }
+  SUBCASE("history prints the table; a failed reply prints nothing there") {
+    nlohmann::json run = {{"started", "2026-11-27T10:00:00.000Z"},
+                          {"duration_ms", 3},
+                          {"result", "ok"},
+                          {"exit_status", 0},
+                          {"reason", nullptr},
+                          {"missed", 0}};
+    PrintReply("history", {{"ok", true}, {"job", "alt"}, {"history", 100}, {"runs", {run}}},
+               out.get(), err.get());
+    PrintReply("history", {{"ok", false}, {"error", {{"code", "unknown_job"}}}}, out.get(),
+               err.get());
+    CHECK(out.Contents() ==
+          "START                     DURATION  RESULT  MISSED  EXIT/REASON\n"
+          "2026-11-27T10:00:00.000Z  3ms       ok      0       exit status 0\n");
   }
   SUBCASE("ping names the version and pid") {
     PrintReply("ping", {{"ok", true}, {"version", "0.1.0"}, {"pid", 42}}, out.get(), err.get());

@@ -30,6 +30,8 @@ nlohmann::json EventJson(const Event& e) {
     j["started"] = FormatIsoUtc(e.started);
     j["exit_status"] = e.exit_status ? nlohmann::json(*e.exit_status) : nlohmann::json(nullptr);
     j["lateness_us"] = e.lateness_us ? nlohmann::json(*e.lateness_us) : nlohmann::json(nullptr);
+    j["interrupted"] = e.interrupted;
+    j["missed"] = e.missed;
   }
   return j;
 }

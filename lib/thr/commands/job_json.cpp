@@ -95,6 +95,7 @@ nlohmann::json SettingsJson(const JobSpec& spec) {
       {"stop_timeout", FormatDuration(spec.stop_timeout)},
       {"start", StateName(spec.start)},
       {"log_lines", spec.log_lines},
+      {"history", spec.history},
       {"max_failures", service ? nlohmann::json(nullptr) : nlohmann::json(spec.max_failures)},
       {"restart", for_service(RestartModeName(spec.restart))},
       {"backoff", for_service(FormatDuration(spec.backoff))},

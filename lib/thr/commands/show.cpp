@@ -3,6 +3,7 @@
 // waits on a job's thread.
 #include "thr/commands/command.h"
 #include "thr/commands/job_json.h"
+#include "thr/commands/run_json.h"
 #include "thr/supervisor.h"
 
 namespace thr {
@@ -10,11 +11,16 @@ namespace {
 
 // Enough to see what a job is doing now without flooding the terminal; -n asks for more.
 constexpr size_t kDefaultShowLines = 10;
+// The runs behind thrctl's strip of outcomes and durations (lib/thr/run_strip.h).
+constexpr size_t kShowRuns = 30;
 
-nlohmann::json ShowJson(const Job& job, size_t lines) {
+nlohmann::json ShowJson(const Job& job, const RunHistory& history, size_t lines) {
   nlohmann::json entry = InfoJson(job.Info());
   entry["settings"] = SettingsJson(job.spec());
   entry["log"] = job.log().Tail(lines);
+  std::vector<RunEntry> runs;
+  history.Recent(job.name(), kShowRuns, &runs);  // none for a job no longer configured
+  entry["recent_runs"] = RunsJson(runs);
   return entry;
 }
 
@@ -45,7 +51,7 @@ Status HandleShow(CommandContext& ctx, const nlohmann::json& request, nlohmann::
       messages += (messages.empty() ? "" : "; ") + s.message();
       continue;
     }
-    jobs.push_back(ShowJson(*job, lines));
+    jobs.push_back(ShowJson(*job, ctx.supervisor.history(), lines));
   }
   (*result)["jobs"] = std::move(jobs);
   if (first_error.ok()) return first_error;

@@ -5,13 +5,14 @@ namespace thr {
 
 extern const CommandDef kStatusCommand, kPauseCommand, kResumeCommand, kStopCommand, kKillCommand,
     kStartCommand, kRestartCommand, kLogsCommand, kReloadCommand, kWaitCommand, kPingCommand,
-    kShowCommand, kEventsCommand, kRunCommand, kMetricsCommand;
+    kShowCommand, kEventsCommand, kRunCommand, kMetricsCommand, kHistoryCommand;
 
 namespace {
 const CommandDef* const kCommands[] = {
-    &kStatusCommand, &kPauseCommand,   &kResumeCommand, &kStopCommand,   &kKillCommand,
-    &kStartCommand,  &kRestartCommand, &kRunCommand,    &kLogsCommand,   &kReloadCommand,
-    &kWaitCommand,   &kPingCommand,    &kShowCommand,   &kEventsCommand, &kMetricsCommand,
+    &kStatusCommand, &kPauseCommand,  &kResumeCommand,  &kStopCommand,
+    &kKillCommand,   &kStartCommand,  &kRestartCommand, &kRunCommand,
+    &kLogsCommand,   &kReloadCommand, &kWaitCommand,    &kPingCommand,
+    &kShowCommand,   &kEventsCommand, &kMetricsCommand, &kHistoryCommand,
 };
 }  // namespace
 

@@ -71,6 +71,7 @@ TEST_CASE("Show: an exec job's settings as the config writes them") {
                                         {"stop_timeout", "10s"},
                                         {"start", "stopped"},
                                         {"log_lines", 1000},
+                                        {"history", 100},
                                         {"max_failures", 0},
                                         {"restart", nullptr},
                                         {"backoff", nullptr},

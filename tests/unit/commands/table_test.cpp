@@ -15,7 +15,7 @@ namespace {
 
 TEST_CASE("Commands: FindCommand finds every command by its wire name") {
   for (const std::string name : {"status", "show", "pause", "resume", "stop", "kill", "start",
-                                 "restart", "run", "logs", "ping", "metrics"}) {
+                                 "restart", "run", "logs", "ping", "metrics", "history"}) {
     CAPTURE(name);
     const CommandDef* def = FindCommand(name);
     REQUIRE(def != nullptr);
@@ -28,11 +28,12 @@ TEST_CASE("Commands: FindCommand finds every command by its wire name") {
 // Each command's access class, as docs/protocol.md ("Requests", column "access") and
 // docs/security.md give it: read looks, control changes jobs or the daemon.
 const std::pair<std::string_view, Access> kAccessClasses[] = {
-    {"status", Access::kRead},     {"show", Access::kRead},      {"logs", Access::kRead},
-    {"events", Access::kRead},     {"wait", Access::kRead},      {"ping", Access::kRead},
-    {"metrics", Access::kRead},    {"pause", Access::kControl},  {"resume", Access::kControl},
-    {"stop", Access::kControl},    {"kill", Access::kControl},   {"start", Access::kControl},
-    {"restart", Access::kControl}, {"reload", Access::kControl}, {"run", Access::kControl},
+    {"status", Access::kRead},    {"show", Access::kRead},       {"logs", Access::kRead},
+    {"events", Access::kRead},    {"wait", Access::kRead},       {"ping", Access::kRead},
+    {"metrics", Access::kRead},   {"history", Access::kRead},    {"pause", Access::kControl},
+    {"resume", Access::kControl}, {"stop", Access::kControl},    {"kill", Access::kControl},
+    {"start", Access::kControl},  {"restart", Access::kControl}, {"reload", Access::kControl},
+    {"run", Access::kControl},
 };
 
 TEST_CASE("Commands: every command has the access class the docs give it") {
