@@ -51,8 +51,9 @@ TEST_CASE("HistoryFormat: no runs, history off, and a malformed reply say so in 
 }
 
 TEST_CASE("HistoryFormat: a long reason is cut to fit 100 columns; colour on the result only") {
-  nlohmann::json runs = {
-      RunJson("2026-11-27T10:59:50.002Z", 12, "failed", nullptr, std::string(200, 'r'))};
+  // json::array: with clang, {x} for a json x is a copy of x, with gcc an array of it.
+  const nlohmann::json runs = nlohmann::json::array(
+      {RunJson("2026-11-27T10:59:50.002Z", 12, "failed", nullptr, std::string(200, 'r'))});
   std::string plain = FormatHistory({{"runs", runs}}, {kNow, false, false});
   const std::string row = plain.substr(plain.find('\n') + 1);
   CHECK(row.size() == 100 + 2 /* the 3-byte "…" */ + 1 /* \n */);
