@@ -65,5 +65,7 @@ std::span<const CommandDef* const> AllCommands();
 // Request helpers shared by the handlers. Both fail with bad_request naming the member.
 Status JobNames(const nlohmann::json& request, std::vector<std::string>* names);
 Status OptionalBool(const nlohmann::json& request, const char* key, bool* out);
+// A non-negative integer member (logs, show and history take "lines"); absent leaves *out.
+Status OptionalCount(const nlohmann::json& request, const char* key, size_t* out);
 
 }  // namespace thr

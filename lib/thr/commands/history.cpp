@@ -34,11 +34,7 @@ Status HandleHistory(CommandContext& ctx, const nlohmann::json& request, nlohman
     return Status::BadRequest("history needs a string member \"job\"");
   }
   size_t lines = SIZE_MAX;
-  if (auto it = request.find("lines"); it != request.end()) {
-    if (!it->is_number_unsigned())
-      return Status::BadRequest("\"lines\" must be a non-negative integer");
-    lines = it->get<size_t>();
-  }
+  if (Status s = OptionalCount(request, "lines", &lines); !s.ok()) return s;
   const std::string name = job_it->get<std::string>();
   std::shared_ptr<Job> job = ctx.supervisor.Find(name);
   std::vector<RunEntry> runs;

@@ -52,11 +52,7 @@ Status HandleLogs(CommandContext& ctx, const nlohmann::json& request, nlohmann::
     return Status::BadRequest("logs needs a string member \"job\"");
   }
   size_t lines = SIZE_MAX;
-  if (auto it = request.find("lines"); it != request.end()) {
-    if (!it->is_number_unsigned())
-      return Status::BadRequest("\"lines\" must be a non-negative integer");
-    lines = it->get<size_t>();
-  }
+  if (Status s = OptionalCount(request, "lines", &lines); !s.ok()) return s;
   std::string name = job_it->get<std::string>();
   bool follow = false;
   if (Status s = OptionalBool(request, "follow", &follow); !s.ok()) return s;

@@ -28,11 +28,7 @@ Status HandleShow(CommandContext& ctx, const nlohmann::json& request, nlohmann::
   std::vector<std::string> names;
   if (Status s = JobNames(request, &names); !s.ok()) return s;
   size_t lines = kDefaultShowLines;
-  if (auto it = request.find("lines"); it != request.end()) {
-    if (!it->is_number_unsigned())
-      return Status::BadRequest("\"lines\" must be a non-negative integer");
-    lines = it->get<size_t>();
-  }
+  if (Status s = OptionalCount(request, "lines", &lines); !s.ok()) return s;
   if (names.empty()) {
     std::vector<JobInfo> infos;
     if (Status s = ctx.supervisor.Snapshot({}, &infos); !s.ok()) return s;

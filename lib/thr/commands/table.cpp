@@ -45,4 +45,13 @@ Status OptionalBool(const nlohmann::json& request, const char* key, bool* out) {
   return Status::Ok();
 }
 
+Status OptionalCount(const nlohmann::json& request, const char* key, size_t* out) {
+  auto it = request.find(key);
+  if (it == request.end()) return Status::Ok();
+  if (!it->is_number_unsigned())
+    return Status::BadRequest(std::string("\"") + key + "\" must be a non-negative integer");
+  *out = it->get<size_t>();
+  return Status::Ok();
+}
+
 }  // namespace thr
